@@ -1,0 +1,77 @@
+"""Frozen records that flow between the store, the engine and the algorithms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sweeplab.domain.states import RunState
+
+# A run's configuration as the user's code sees it: JSON-like values, nested parameters as
+# nested mappings (``{"optimizer": {"name": "adam", "lr": 0.1}}``).
+ConfigValues = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One logged value of one metric at one step."""
+
+    run_id: str
+    step: int
+    key: str
+    value: float
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the algorithms may know about one run of a sweep.
+
+    ``history`` maps a metric name to its logged values in step order (NaN and ±Inf kept, as
+    logged); ``summary`` holds the run's summary values (by default each metric's last value).
+    """
+
+    run_id: str
+    state: RunState
+    config: ConfigValues
+    history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+    def metric_values(self, name: str) -> tuple[float, ...]:
+        return self.history.get(name, ())
+
+    def finite_metric_values(self, name: str) -> tuple[float, ...]:
+        return tuple(value for value in self.metric_values(name) if math.isfinite(value))
+
+    def summary_metric(self, name: str) -> float | None:
+        """The run's summary value of ``name`` as a float, else its last logged value, else None."""
+        value = self.summary.get(name)
+        if isinstance(value, bool):
+            value = None
+        if isinstance(value, int | float):
+            return float(value)
+        values = self.metric_values(name)
+        return values[-1] if values else None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A configuration a search method proposes, with what it wants recorded alongside.
+
+    ``info`` always carries ``method``, ``seed`` and ``engine_version``; a method may add more
+    (for example the acquisition value), and the engine stores it with the run.
+    """
+
+    config: ConfigValues
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StopDecision:
+    """An early-termination verdict on one running run, with its explanation."""
+
+    run_id: str
+    should_stop: bool
+    reason: str
+    details: Mapping[str, Any] = field(default_factory=dict)

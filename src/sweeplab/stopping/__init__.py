@@ -1,0 +1,1 @@
+"""Early termination rules: pure functions of (config, runs) -> stop decisions."""
