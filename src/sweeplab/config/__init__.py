@@ -1,5 +1,6 @@
 """The sweep config language: parameter specs, ``SweepConfig``, loading and validation."""
 
+from sweeplab.config.loading import ConfigSource, load_sweep_config, parse_sweep_config
 from sweeplab.config.params import (
     Beta,
     Categorical,
@@ -40,6 +41,7 @@ from sweeplab.config.sweep import (
 __all__ = [
     "Beta",
     "Categorical",
+    "ConfigSource",
     "Constant",
     "Distribution",
     "Goal",
@@ -68,6 +70,8 @@ __all__ = [
     "SweepConfig",
     "Uniform",
     "flatten_params",
+    "load_sweep_config",
     "lookup_value",
     "nest_values",
+    "parse_sweep_config",
 ]

@@ -146,9 +146,7 @@ class IntUniform(_Bounded):
             if not isinstance(value, int) or isinstance(value, bool):
                 problems.append(f"int_uniform needs integer {name} (got {value!r})")
         if not problems and self.min >= self.max:
-            problems.append(
-                f"int_uniform needs min < max (got min={self.min!r}, max={self.max!r})"
-            )
+            problems.append(f"int_uniform needs min < max (got min={self.min!r}, max={self.max!r})")
         return problems
 
 
@@ -157,9 +155,8 @@ class Uniform(_Bounded):
     distribution: ClassVar[Distribution] = Distribution.UNIFORM
 
 
-def _check_q(spec: object, problems: list[str]) -> None:
-    q = getattr(spec, "q")
-    if not _is_number(q) or not math.isfinite(q) or q <= 0:
+def _check_q(q: object, problems: list[str]) -> None:
+    if not isinstance(q, int | float) or isinstance(q, bool) or not math.isfinite(q) or q <= 0:
         problems.append(f"q must be a number > 0 (got q={q!r})")
 
 
@@ -172,7 +169,7 @@ class QUniform(_Bounded):
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
-        _check_q(self, problems)
+        _check_q(self.q, problems)
         if not problems and not _has_multiple_of_q_within(self.min, self.max, self.q):
             problems.append(
                 f"q_uniform has no multiple of q={self.q!r} inside "
@@ -228,7 +225,7 @@ class QLogUniform(LogUniform):
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
-        _check_q(self, problems)
+        _check_q(self.q, problems)
         return problems
 
 
@@ -241,7 +238,7 @@ class QLogUniformValues(_PositiveBounded):
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
-        _check_q(self, problems)
+        _check_q(self.q, problems)
         return problems
 
 
@@ -283,7 +280,7 @@ class QNormal(_MuSigma):
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
-        _check_q(self, problems)
+        _check_q(self.q, problems)
         return problems
 
 
@@ -301,7 +298,7 @@ class QLogNormal(_MuSigma):
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
-        _check_q(self, problems)
+        _check_q(self.q, problems)
         return problems
 
 
@@ -327,7 +324,7 @@ class QBeta(Beta):
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
-        _check_q(self, problems)
+        _check_q(self.q, problems)
         return problems
 
 

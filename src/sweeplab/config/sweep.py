@@ -59,14 +59,15 @@ class HyperbandSpec:
 
     Bands come either from ``min_iter`` (min_iter·eta^k for k = 0, 1, …) or from ``max_iter``
     and ``s`` (max_iter/eta^s, …, max_iter/eta). ``strict`` judges a run by its value at the
-    band; relaxed (``strict=False``) by its best value so far.
+    band; relaxed (``strict=False``) by its best value so far. ``strict`` defaults to True, as
+    in W&B's schema (``sweeps`` 0.3.0).
     """
 
     min_iter: int | None = None
     max_iter: int | None = None
     s: float | None = None
     eta: float = 3.0
-    strict: bool = False
+    strict: bool = True
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+
 from sweeplab.errors import StateTransitionError
 
 
