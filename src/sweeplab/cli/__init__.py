@@ -1,0 +1,1 @@
+"""The ``sweeplab`` command: the composition root that turns arguments into calls."""
