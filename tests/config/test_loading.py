@@ -287,6 +287,27 @@ def test_metric_violations(metric: Any, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "early_terminate",
+    [
+        {"type": "hyperband", "max_iter": 2, "s": 1, "eta": 3},
+        {"type": "hyperband", "max_iter": 27, "s": 0.5},
+    ],
+)
+def test_hyperband_without_any_band_is_refused_at_load_time(early_terminate: Any) -> None:
+    config = {
+        "method": "random",
+        "metric": {"name": "m"},
+        "parameters": {"a": {"value": 1}},
+        "early_terminate": early_terminate,
+    }
+    (problem,) = _violations(config)
+    assert problem.startswith(f"early_terminate: max_iter={early_terminate['max_iter']}")
+    assert problem.endswith(
+        "gives no band (bands are max_iter/eta^k for k = 1..s, each at least 1): raise max_iter or s, or lower eta"
+    )
+
+
+@pytest.mark.parametrize(
     ("early_terminate", "expected"),
     [
         (

@@ -219,6 +219,16 @@ class _ConfigReader:
                 self.add(f"{path}.{key}", f"{rule} (got {raw[key]!r})")
         if len(self.violations) > before:
             return None
+        eta = raw.get("eta", 3)
+        if "max_iter" in raw and (raw["s"] < 1 or raw["max_iter"] / eta < 1):
+            # Bands are max_iter/eta^k for k = 1..s while at least 1: none would exist.
+            self.add(
+                path,
+                f"max_iter={raw['max_iter']!r} with s={raw['s']!r} and eta={eta!r} gives no band "
+                "(bands are max_iter/eta^k for k = 1..s, each at least 1): raise max_iter or s, "
+                "or lower eta",
+            )
+            return None
         values = {key: raw[key] for key in _HYPERBAND_KEYS[1:] if key in raw}
         for key in ("min_iter", "max_iter"):
             if key in values:
