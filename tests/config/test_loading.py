@@ -140,9 +140,11 @@ def test_int_uniform_accepts_whole_floats_as_json_schema_does() -> None:
     assert type(config.parameters["a"].min) is int
 
 
-def test_q_uniform_defaults_q_to_1() -> None:
+def test_quantized_default_q_is_the_integer_1() -> None:
+    # W&B defaults q to 1.0 and so hands out batch sizes like 37.0; an int q gives ints.
     config = load_sweep_config(_with_params(a={"distribution": "q_uniform", "min": 0, "max": 10}))
-    assert config.parameters["a"] == QUniform(min=0, max=10, q=1.0)
+    assert config.parameters["a"] == QUniform(min=0, max=10, q=1)
+    assert type(getattr(config.parameters["a"], "q")) is int
 
 
 def test_hyperband_max_iter_with_float_s() -> None:
@@ -424,7 +426,15 @@ def test_hyperband_violations(early_terminate: Any, expected: str) -> None:
         ),
         (
             {"distribution": "q_uniform", "min": 0.1, "max": 0.2, "q": 1},
-            "parameters.p: q_uniform has no multiple of q=1 inside [min=0.1, max=0.2]; use a smaller q",
+            "parameters.p: q_uniform has no multiple of q=1 between 0.1 and 0.2; use a smaller q",
+        ),
+        (
+            {"distribution": "q_log_uniform_values", "min": 0.1, "max": 0.2, "q": 0.5},
+            "parameters.p: q_log_uniform_values has no multiple of q=0.5 between 0.1 and 0.2; use a smaller q",
+        ),
+        (
+            {"distribution": "q_log_uniform", "min": 0, "max": 0.5, "q": 2},
+            "parameters.p: q_log_uniform has no multiple of q=2 between 1 and 1.64872; use a smaller q",
         ),
         (
             {"distribution": "log_uniform", "min": 0, "max": 1000},

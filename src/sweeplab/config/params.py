@@ -165,21 +165,28 @@ class QUniform(_Bounded):
     """Uniform on [min, max] rounded to a multiple of q; values stay inside [min, max]."""
 
     distribution: ClassVar[Distribution] = Distribution.Q_UNIFORM
-    q: float = 1.0
+    q: float = 1
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
         _check_q(self.q, problems)
-        if not problems and not _has_multiple_of_q_within(self.min, self.max, self.q):
-            problems.append(
-                f"q_uniform has no multiple of q={self.q!r} inside "
-                f"[min={self.min!r}, max={self.max!r}]; use a smaller q"
-            )
+        if not problems:
+            _check_multiple_of_q(self, self.min, self.max, problems)
         return problems
 
 
-def _has_multiple_of_q_within(low: float, high: float, q: float) -> bool:
-    return math.ceil(low / q - 1e-9) <= math.floor(high / q + 1e-9)
+def _check_multiple_of_q(
+    spec: QUniform | QLogUniform | QLogUniformValues,
+    low: float,
+    high: float,
+    problems: list[str],
+) -> None:
+    """Quantized values stay inside their bounds, so some multiple of q must lie there."""
+    if math.ceil(low / spec.q - 1e-9) > math.floor(high / spec.q + 1e-9):
+        problems.append(
+            f"{spec.distribution} has no multiple of q={spec.q!r} between {low:g} and "
+            f"{high:g}; use a smaller q"
+        )
 
 
 @dataclass(frozen=True)
@@ -221,11 +228,13 @@ class QLogUniform(LogUniform):
     """round(exp(U(min, max)) / q) * q, with exponents as bounds."""
 
     distribution: ClassVar[Distribution] = Distribution.Q_LOG_UNIFORM
-    q: float = 1.0
+    q: float = 1
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
         _check_q(self.q, problems)
+        if not problems:
+            _check_multiple_of_q(self, math.exp(self.min), math.exp(self.max), problems)
         return problems
 
 
@@ -234,11 +243,13 @@ class QLogUniformValues(_PositiveBounded):
     """Log-uniform values on [min, max] rounded to a multiple of q."""
 
     distribution: ClassVar[Distribution] = Distribution.Q_LOG_UNIFORM_VALUES
-    q: float = 1.0
+    q: float = 1
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
         _check_q(self.q, problems)
+        if not problems:
+            _check_multiple_of_q(self, self.min, self.max, problems)
         return problems
 
 
@@ -276,7 +287,7 @@ class Normal(_MuSigma):
 @dataclass(frozen=True)
 class QNormal(_MuSigma):
     distribution: ClassVar[Distribution] = Distribution.Q_NORMAL
-    q: float = 1.0
+    q: float = 1
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
@@ -294,7 +305,7 @@ class LogNormal(_MuSigma):
 @dataclass(frozen=True)
 class QLogNormal(_MuSigma):
     distribution: ClassVar[Distribution] = Distribution.Q_LOG_NORMAL
-    q: float = 1.0
+    q: float = 1
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
@@ -320,7 +331,7 @@ class Beta(ParamSpec):
 @dataclass(frozen=True)
 class QBeta(Beta):
     distribution: ClassVar[Distribution] = Distribution.Q_BETA
-    q: float = 1.0
+    q: float = 1
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
