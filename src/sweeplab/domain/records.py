@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sweeplab.domain.states import RunState
+from sweeplab.domain.states import RunState, SweepState
 
 # A run's configuration as the user's code sees it: JSON-like values, nested parameters as
 # nested mappings (``{"optimizer": {"name": "adam", "lr": 0.1}}``).
@@ -26,10 +26,12 @@ class MetricPoint:
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What the algorithms may know about one run of a sweep.
+    """One run, as stored and as the algorithms see it.
 
     ``history`` maps a metric name to its logged values in step order (NaN and ±Inf kept, as
-    logged); ``summary`` holds the run's summary values (by default each metric's last value).
+    logged); stores fill it only where asked (it can be large). ``summary`` holds the run's
+    summary values (by default each metric's last value). The fields after ``summary`` are
+    bookkeeping that algorithms ignore; times are Unix seconds.
     """
 
     run_id: str
@@ -37,6 +39,27 @@ class RunRecord:
     config: ConfigValues
     history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     summary: Mapping[str, Any] = field(default_factory=dict)
+    project: str = ""
+    sweep_id: str | None = None
+    name: str = ""
+    group: str | None = None
+    job_type: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    heartbeat_at: float | None = None
+    lease_expires_at: float | None = None
+    # Why a run ended the way it did: an error text, a stop reason, an exit code.
+    exit_code: int | None = None
+    end_reason: str = ""
+    # What the search method recorded with the suggestion (method, seed, engine version, ...).
+    suggestion_info: Mapping[str, Any] = field(default_factory=dict)
+    # The grid point a run occupies; unique per sweep, so parallel agents never share one.
+    point_key: str | None = None
+    # Set (to the reason) when a stopping rule or a user asks the run to stop; whoever runs it
+    # then ends it as ``stopped``.
+    stop_requested: str = ""
 
     def metric_values(self, name: str) -> tuple[float, ...]:
         return self.history.get(name, ())
@@ -75,3 +98,24 @@ class StopDecision:
     should_stop: bool
     reason: str
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepRecord:
+    """A stored sweep: its config as written, its state and how it is seeded."""
+
+    sweep_id: str
+    project: str
+    config: Mapping[str, Any]
+    state: SweepState
+    seed: int
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    engine_version: str = ""
+    # Why the sweep is in its state (grid exhausted, run_cap reached, stopped by a user).
+    state_reason: str = ""
+
+    @property
+    def name(self) -> str:
+        name = self.config.get("name")
+        return name if isinstance(name, str) else self.sweep_id

@@ -1,0 +1,239 @@
+"""The one storage interface of sweeplab, and its contract.
+
+Every store (``memory``, ``sql`` for SQLite and PostgreSQL, ``remote`` over HTTP) implements
+:class:`Store`. A shipped contract suite (``sweeplab.testing.store_contract``) runs against
+each of them, so code above this layer never cares which one it has.
+
+Contract
+--------
+- **Thread safety.** Every method may be called from any thread; a store serialises what it
+  must. Separate processes may open the same SQL database; ``claim_run`` is exclusive across
+  processes.
+- **Snapshots.** Methods return frozen records, never live views; a record read before a
+  write does not change afterwards.
+- **Ids.** Run and sweep ids are short strings chosen by the caller or generated
+  (:func:`new_id`); they are unique per store.
+- **States.** State changes follow :mod:`sweeplab.domain.states` and an illegal one raises
+  :class:`~sweeplab.errors.StateTransitionError`. A run in a terminal state is immutable:
+  its config, summary and state no longer change (a crashed run may still finish, since its
+  agent may only have been partitioned away).
+- **Metrics.** ``log_metrics`` is idempotent on ``(run_id, step, key)``: writing a row again
+  keeps the first value, so a retried batch never duplicates. New rows for a terminal run are
+  refused; rows it already holds are accepted as no-ops (a second ``sync`` equals the first).
+- **Claims.** ``claim_run`` reads the sweep and its runs and writes the new run in one
+  transaction holding the sweep exclusively, so any number of agents in any number of
+  processes never get the same grid point and never exceed ``run_cap``. Grid points are also
+  unique per sweep by a constraint (``RunRecord.point_key``).
+- **Missing things** raise :class:`~sweeplab.errors.NotFoundError` naming what was missing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sweeplab.domain import RunRecord, RunState, SweepRecord, SweepState
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_id(length: int = 8) -> str:
+    """A random lowercase id, like W&B's run and sweep ids."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One logged value: ``value`` of ``key`` at ``step``; NaN and ±Inf allowed."""
+
+    step: int
+    key: str
+    value: float
+    wall_time: float | None = None
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """What a caller knows when a run starts. ``run_id`` empty means "generate one"."""
+
+    project: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    run_id: str = ""
+    name: str = ""
+    group: str | None = None
+    job_type: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    state: RunState = RunState.RUNNING
+    sweep_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RunChanges:
+    """A partial update of a run; ``None`` fields stay as they are.
+
+    ``config`` and ``summary`` are merged key by key into what the run has.
+    """
+
+    state: RunState | None = None
+    config: Mapping[str, Any] | None = None
+    summary: Mapping[str, Any] | None = None
+    name: str | None = None
+    tags: tuple[str, ...] | None = None
+    notes: str | None = None
+    exit_code: int | None = None
+    end_reason: str | None = None
+    stop_requested: str | None = None
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    """Which runs ``list_runs`` returns, and in what order.
+
+    ``order`` names a field (``created_at``, ``updated_at``, ``name``, ``state``) or
+    ``summary.<key>``; a leading ``-`` sorts descending. ``config``/``summary`` filters match
+    runs whose value at a top-level key equals the given one.
+    """
+
+    project: str | None = None
+    sweep_id: str | None = None
+    states: tuple[RunState, ...] = ()
+    group: str | None = None
+    tags: tuple[str, ...] = ()
+    config_equals: Mapping[str, Any] = field(default_factory=dict)
+    summary_equals: Mapping[str, Any] = field(default_factory=dict)
+    order: str = "created_at"
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """A claim's decision to start a run with this config."""
+
+    config: Mapping[str, Any]
+    suggestion_info: Mapping[str, Any] = field(default_factory=dict)
+    point_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SweepDone:
+    """A claim's decision that the sweep has nothing more to run, and why."""
+
+    state: SweepState
+    reason: str
+
+
+# Given the locked sweep and all its runs (configs, states and summaries; no histories), decide.
+ClaimPlanner = Callable[[SweepRecord, Sequence[RunRecord]], PlannedRun | SweepDone | None]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What ``claim_run`` did: started ``run``, or found the sweep ``done`` (or not running)."""
+
+    run: RunRecord | None = None
+    sweep: SweepRecord | None = None
+    reason: str = ""
+
+
+class Store(ABC):
+    """Sweeps, runs and metrics; see the module docstring for the contract."""
+
+    # --- sweeps --------------------------------------------------------------------------------
+
+    @abstractmethod
+    def create_sweep(
+        self, project: str, config: Mapping[str, Any], seed: int, sweep_id: str = ""
+    ) -> SweepRecord:
+        """Store a (validated) sweep config in state ``running``."""
+
+    @abstractmethod
+    def get_sweep(self, sweep_id: str) -> SweepRecord: ...
+
+    @abstractmethod
+    def list_sweeps(self, project: str | None = None) -> list[SweepRecord]:
+        """Sweeps, newest first."""
+
+    @abstractmethod
+    def set_sweep_state(self, sweep_id: str, state: SweepState, reason: str = "") -> SweepRecord:
+        """Move a sweep to ``state``; setting the state it already has is a no-op."""
+
+    # --- runs ----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def create_run(self, new: NewRun, now: float | None = None) -> RunRecord:
+        """Store a new run. Creating a run with an id that exists returns it unchanged if it
+        belongs to the same project (resume), else raises."""
+
+    @abstractmethod
+    def get_run(self, run_id: str, with_history: bool = False) -> RunRecord: ...
+
+    @abstractmethod
+    def list_runs(self, query: RunQuery) -> list[RunRecord]: ...
+
+    @abstractmethod
+    def update_run(self, run_id: str, changes: RunChanges, now: float | None = None) -> RunRecord:
+        ...
+
+    # --- metrics -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def log_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> int:
+        """Store rows idempotently; returns how many were new."""
+
+    @abstractmethod
+    def read_metrics(
+        self, run_id: str, keys: Sequence[str] | None = None
+    ) -> dict[str, list[tuple[int, float]]]:
+        """Each key's ``(step, value)`` pairs in step order."""
+
+    @abstractmethod
+    def metric_histories(self, sweep_id: str, key: str) -> dict[str, tuple[float, ...]]:
+        """For every run of a sweep, its values of ``key`` in step order (for stopping rules)."""
+
+    # --- coordination --------------------------------------------------------------------------
+
+    @abstractmethod
+    def claim_run(
+        self,
+        sweep_id: str,
+        planner: ClaimPlanner,
+        lease_seconds: float,
+        now: float | None = None,
+    ) -> Claim:
+        """Atomically: lock the sweep, call ``planner`` with it and its runs, then either
+        insert the planned run (state ``running``, leased until ``now + lease_seconds``) or
+        apply ``SweepDone``. A sweep not in state ``running`` is returned without calling the
+        planner; ``None`` from the planner means "nothing now" and changes nothing."""
+
+    @abstractmethod
+    def heartbeat(self, run_id: str, lease_seconds: float, now: float | None = None) -> RunRecord:
+        """Extend a running run's lease; returns the run (its state tells if it was stopped)."""
+
+    @abstractmethod
+    def reap_expired(self, now: float | None = None) -> list[str]:
+        """Mark running runs whose lease expired ``crashed``; returns their ids."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
+        """Release connections; the store is unusable afterwards."""
+
+    # --- derived helpers, built on the primitives ------------------------------------------------
+
+    def sweep_runs(self, sweep_id: str) -> list[RunRecord]:
+        return self.list_runs(RunQuery(sweep_id=sweep_id))
+
+    def finish_run(
+        self,
+        run_id: str,
+        state: RunState,
+        exit_code: int | None = None,
+        reason: str = "",
+        now: float | None = None,
+    ) -> RunRecord:
+        return self.update_run(
+            run_id, RunChanges(state=state, exit_code=exit_code, end_reason=reason), now=now
+        )
