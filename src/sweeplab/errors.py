@@ -9,7 +9,16 @@ Every error a user can see is a :class:`SweeplabError` with a stable ``code``; t
     ├── ConfigError                    config_invalid     (sweep config violations, all at once)
     ├── StateTransitionError           state_transition   (an illegal state change)
     ├── SearchError                    search_failed      (a search method cannot suggest)
-    └── NotFoundError                  not_found
+    ├── NotFoundError                  not_found
+    ├── UsageError                     usage_error        (an SDK call made in the wrong state)
+    ├── RunStopped                     run_stopped        (raised by log() in a run asked to stop)
+    ├── ConflictError                  conflict           (an id or grid point already taken)
+    ├── RunFinishedError               run_finished       (a change to a finished run)
+    ├── QueryError                     query_invalid      (a run query a store cannot answer)
+    └── StoreError                     store_error        (a store cannot be opened or used)
+        ├── StoreUrlError              store_url          (an unknown or unsupported store URL)
+        ├── SchemaOutdatedError        schema_outdated    (database older than the code)
+        └── SchemaTooNewError          schema_too_new     (database newer than the code)
 """
 
 from __future__ import annotations
@@ -70,3 +79,66 @@ class NotFoundError(SweeplabError):
     """A named sweep, run or project does not exist."""
 
     code = "not_found"
+
+
+class UsageError(SweeplabError):
+    """An SDK call made in a state where it cannot work (the message says how to fix it)."""
+
+    code = "usage_error"
+
+
+class RunStopped(SweeplabError):  # noqa: N818 - W&B's public name
+    """Raised by ``log()`` in a run that was asked to stop (early termination or a user).
+
+    The run has already been finished as ``stopped`` with ``reason`` when this is raised; a
+    sweep agent catches it and moves on to the next run.
+    """
+
+    code = "run_stopped"
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        self.run_id = run_id
+        self.reason = reason
+        super().__init__(f"run {run_id} was stopped: {reason or 'stop requested'}")
+
+
+class ConflictError(SweeplabError):
+    """Something that must be unique already exists: a run or sweep id, a sweep's grid point."""
+
+    code = "conflict"
+
+
+class RunFinishedError(SweeplabError):
+    """A change to a run that has finished, failed or stopped (such runs are immutable)."""
+
+    code = "run_finished"
+
+
+class QueryError(SweeplabError):
+    """A run query names an order or filter a store does not know."""
+
+    code = "query_invalid"
+
+
+class StoreError(SweeplabError):
+    """A store cannot be opened or used as it is."""
+
+    code = "store_error"
+
+
+class StoreUrlError(StoreError):
+    """A store URL has a scheme sweeplab does not (yet) support."""
+
+    code = "store_url"
+
+
+class SchemaOutdatedError(StoreError):
+    """The database schema is older than this version of sweeplab; it must be upgraded."""
+
+    code = "schema_outdated"
+
+
+class SchemaTooNewError(StoreError):
+    """The database schema is newer than this version of sweeplab; upgrade sweeplab."""
+
+    code = "schema_too_new"

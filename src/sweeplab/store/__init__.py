@@ -24,6 +24,7 @@ from sweeplab.store.base import (
     SweepDone,
     new_id,
 )
+from sweeplab.store.urls import default_store_url, open_store, sweeplab_dir
 
 __all__ = [
     "Claim",
@@ -35,5 +36,8 @@ __all__ = [
     "RunQuery",
     "Store",
     "SweepDone",
+    "default_store_url",
     "new_id",
+    "open_store",
+    "sweeplab_dir",
 ]

@@ -17,9 +17,17 @@ Contract
   :class:`~sweeplab.errors.StateTransitionError`. A run in a terminal state is immutable:
   its config, summary and state no longer change (a crashed run may still finish, since its
   agent may only have been partitioned away).
+  Precisely (:mod:`sweeplab.store.run_rules`): a *final* run (finished, failed, stopped)
+  refuses a change of config, summary, state or outcome with
+  :class:`~sweeplab.errors.RunFinishedError`, accepts a repeat of what it holds as a no-op,
+  and keeps name, tags and notes editable; a crashed run still accepts metrics and updates.
 - **Metrics.** ``log_metrics`` is idempotent on ``(run_id, step, key)``: writing a row again
   keeps the first value, so a retried batch never duplicates. New rows for a terminal run are
   refused; rows it already holds are accepted as no-ops (a second ``sync`` equals the first).
+  (Refused means :class:`~sweeplab.errors.RunFinishedError`, for final runs; see above.)
+- **Conflicts.** A taken sweep id, a run id taken in another project, or a planned grid point
+  the sweep already has raise :class:`~sweeplab.errors.ConflictError`.
+- **Queries.** :mod:`sweeplab.store.run_query` defines what a :class:`RunQuery` returns.
 - **Claims.** ``claim_run`` reads the sweep and its runs and writes the new run in one
   transaction holding the sweep exclusively, so any number of agents in any number of
   processes never get the same grid point and never exceed ``run_cap``. Grid points are also
@@ -176,8 +184,9 @@ class Store(ABC):
     def list_runs(self, query: RunQuery) -> list[RunRecord]: ...
 
     @abstractmethod
-    def update_run(self, run_id: str, changes: RunChanges, now: float | None = None) -> RunRecord:
-        ...
+    def update_run(
+        self, run_id: str, changes: RunChanges, now: float | None = None
+    ) -> RunRecord: ...
 
     # --- metrics -------------------------------------------------------------------------------
 

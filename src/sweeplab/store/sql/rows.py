@@ -1,0 +1,74 @@
+"""Conversions between table rows and the frozen records of :mod:`sweeplab.domain`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from sweeplab.domain import RunRecord, RunState, SweepRecord, SweepState
+
+
+def sweep_from_row(row: RowMapping) -> SweepRecord:
+    return SweepRecord(
+        sweep_id=row["sweep_id"],
+        project=row["project"],
+        config=row["config"],
+        state=SweepState(row["state"]),
+        seed=int(row["seed"]),
+        created_at=float(row["created_at"]),
+        updated_at=float(row["updated_at"]),
+        engine_version=row["engine_version"],
+        state_reason=row["state_reason"],
+    )
+
+
+def run_from_row(row: RowMapping) -> RunRecord:
+    return RunRecord(
+        run_id=row["run_id"],
+        state=RunState(row["state"]),
+        config=row["config"],
+        summary=row["summary"],
+        project=row["project"],
+        sweep_id=row["sweep_id"],
+        name=row["name"],
+        group=row["run_group"],
+        job_type=row["job_type"],
+        tags=tuple(row["tags"]),
+        notes=row["notes"],
+        created_at=float(row["created_at"]),
+        updated_at=float(row["updated_at"]),
+        heartbeat_at=row["heartbeat_at"],
+        lease_expires_at=row["lease_expires_at"],
+        exit_code=row["exit_code"],
+        end_reason=row["end_reason"],
+        suggestion_info=row["suggestion_info"],
+        point_key=row["point_key"],
+        stop_requested=row["stop_requested"],
+    )
+
+
+def run_to_row(record: RunRecord) -> dict[str, Any]:
+    """Every column of ``runs`` except ``seq``, from ``record`` (history is not a column)."""
+    return {
+        "run_id": record.run_id,
+        "project": record.project,
+        "sweep_id": record.sweep_id,
+        "state": record.state.value,
+        "name": record.name,
+        "run_group": record.group,
+        "job_type": record.job_type,
+        "tags": list(record.tags),
+        "notes": record.notes,
+        "config": dict(record.config),
+        "summary": dict(record.summary),
+        "suggestion_info": dict(record.suggestion_info),
+        "point_key": record.point_key,
+        "stop_requested": record.stop_requested,
+        "exit_code": record.exit_code,
+        "end_reason": record.end_reason,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "heartbeat_at": record.heartbeat_at,
+        "lease_expires_at": record.lease_expires_at,
+    }

@@ -1,0 +1,391 @@
+"""The SQL :class:`~sweeplab.store.base.Store` for SQLite and PostgreSQL (SQLAlchemy 2 Core).
+
+Writes that read first run in :meth:`Database.writing` (``BEGIN IMMEDIATE`` on SQLite) and
+lock the rows they read with ``FOR UPDATE`` (PostgreSQL; SQLite ignores it and holds the
+database lock instead). Update rules and query semantics come from the same modules the
+memory store uses (:mod:`sweeplab.store.run_rules`, :mod:`sweeplab.store.run_query`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sweeplab import __version__
+from sweeplab.domain import RunRecord, RunState, SweepRecord, SweepState
+from sweeplab.errors import ConflictError, NotFoundError, RunFinishedError
+from sweeplab.store.base import (
+    Claim,
+    ClaimPlanner,
+    MetricRow,
+    NewRun,
+    PlannedRun,
+    RunChanges,
+    RunQuery,
+    Store,
+    SweepDone,
+    new_id,
+)
+from sweeplab.store.json_values import json_copy
+from sweeplab.store.memory import duplicate_point_error, lease_expired_reason
+from sweeplab.store.run_query import check_paging, needs_python, parse_order, select_runs
+from sweeplab.store.run_rules import apply_run_changes, is_final
+from sweeplab.store.sql import metric_rows
+from sweeplab.store.sql.engine import Database
+from sweeplab.store.sql.rows import run_from_row, run_to_row, sweep_from_row
+from sweeplab.store.sql.schema import ensure_schema
+from sweeplab.store.sql.tables import runs, sweeps
+
+
+class SqlStore(Store):
+    """A store in the SQL database at ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
+
+    Opening migrates a fresh database and checks an existing one's schema version. One store
+    may be shared by any number of threads; any number of processes may open the same database.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._database = Database(url)
+        try:
+            ensure_schema(self._database)
+        except BaseException:
+            self._database.dispose()
+            raise
+
+    def close(self) -> None:
+        self._database.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._database.engine.url.render_as_string(hide_password=True)!r})"
+
+    # --- sweeps --------------------------------------------------------------------------------
+
+    def create_sweep(
+        self, project: str, config: Mapping[str, Any], seed: int, sweep_id: str = ""
+    ) -> SweepRecord:
+        now = time.time()
+        with self._database.writing() as connection:
+            if sweep_id:
+                if self._sweep_row(connection, sweep_id, required=False) is not None:
+                    raise ConflictError(f"a sweep with id {sweep_id!r} already exists")
+            else:
+                sweep_id = _unused_id(connection, sweeps.c.sweep_id)
+            record = SweepRecord(
+                sweep_id=sweep_id,
+                project=project,
+                config=json_copy(dict(config)),
+                state=SweepState.RUNNING,
+                seed=seed,
+                created_at=now,
+                updated_at=now,
+                engine_version=__version__,
+            )
+            connection.execute(
+                sweeps.insert().values(
+                    sweep_id=record.sweep_id,
+                    project=record.project,
+                    config=record.config,
+                    state=record.state.value,
+                    state_reason=record.state_reason,
+                    seed=record.seed,
+                    engine_version=record.engine_version,
+                    created_at=record.created_at,
+                    updated_at=record.updated_at,
+                )
+            )
+        return record
+
+    def get_sweep(self, sweep_id: str) -> SweepRecord:
+        with self._database.reading() as connection:
+            return self._sweep(connection, sweep_id)
+
+    def list_sweeps(self, project: str | None = None) -> list[SweepRecord]:
+        query = sa.select(sweeps).order_by(sweeps.c.created_at.desc(), sweeps.c.seq.desc())
+        if project is not None:
+            query = query.where(sweeps.c.project == project)
+        with self._database.reading() as connection:
+            return [sweep_from_row(row) for row in connection.execute(query).mappings()]
+
+    def set_sweep_state(self, sweep_id: str, state: SweepState, reason: str = "") -> SweepRecord:
+        with self._database.writing() as connection:
+            return self._set_sweep_state(connection, sweep_id, state, reason)
+
+    # --- runs ----------------------------------------------------------------------------------
+
+    def create_run(self, new: NewRun, now: float | None = None) -> RunRecord:
+        now = time.time() if now is None else now
+        with self._database.writing() as connection:
+            if new.run_id:
+                existing = self._run_row(connection, new.run_id, required=False)
+                if existing is not None:
+                    if existing.project != new.project:
+                        raise ConflictError(
+                            f"run id {new.run_id!r} is taken in project {existing.project!r}; "
+                            f"choose another id for project {new.project!r}"
+                        )
+                    return existing
+            if new.sweep_id is not None:
+                self._sweep(connection, new.sweep_id)
+            record = RunRecord(
+                run_id=new.run_id or _unused_id(connection, runs.c.run_id),
+                state=new.state,
+                config=json_copy(dict(new.config)),
+                project=new.project,
+                sweep_id=new.sweep_id,
+                name=new.name,
+                group=new.group,
+                job_type=new.job_type,
+                tags=tuple(new.tags),
+                notes=new.notes,
+                created_at=now,
+                updated_at=now,
+            )
+            connection.execute(runs.insert().values(**run_to_row(record)))
+        return record
+
+    def get_run(self, run_id: str, with_history: bool = False) -> RunRecord:
+        with self._database.reading() as connection:
+            record = self._run(connection, run_id)
+            if not with_history:
+                return record
+            rows = metric_rows.read_rows(connection, run_id, None)
+        history = {key: tuple(value for _, value in pairs) for key, pairs in rows.items()}
+        return replace(record, history=history)
+
+    def list_runs(self, query: RunQuery) -> list[RunRecord]:
+        order = parse_order(query.order)
+        check_paging(query)
+        select = sa.select(runs)
+        if query.project is not None:
+            select = select.where(runs.c.project == query.project)
+        if query.sweep_id is not None:
+            select = select.where(runs.c.sweep_id == query.sweep_id)
+        if query.states:
+            select = select.where(runs.c.state.in_([state.value for state in query.states]))
+        if query.group is not None:
+            select = select.where(runs.c.run_group == query.group)
+        if needs_python(query):
+            with self._database.reading() as connection:
+                rows = connection.execute(select.order_by(runs.c.seq)).mappings()
+                records = [run_from_row(row) for row in rows]
+            return select_runs(records, query)
+        column = runs.c[order.field or "created_at"]
+        if order.descending:
+            select = select.order_by(column.desc(), runs.c.seq.desc())
+        else:
+            select = select.order_by(column, runs.c.seq)
+        select = select.offset(query.offset).limit(query.limit)
+        with self._database.reading() as connection:
+            return [run_from_row(row) for row in connection.execute(select).mappings()]
+
+    def update_run(self, run_id: str, changes: RunChanges, now: float | None = None) -> RunRecord:
+        now = time.time() if now is None else now
+        with self._database.writing() as connection:
+            current = self._run(connection, run_id, lock=True)
+            updated = apply_run_changes(current, changes, now)
+            if updated is not current:
+                self._write_run(connection, updated)
+        return updated
+
+    # --- metrics -------------------------------------------------------------------------------
+
+    def log_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> int:
+        with self._database.writing() as connection:
+            run = self._run(connection, run_id, lock=True)
+            fresh = metric_rows.new_rows(connection, run_id, rows)
+            if fresh and is_final(run.state):
+                raise RunFinishedError(
+                    f"run {run_id!r} is {run.state.value}: refusing {len(fresh)} new metric "
+                    "rows (rows it already holds are accepted)"
+                )
+            metric_rows.insert_rows(connection, run_id, fresh)
+        return len(fresh)
+
+    def read_metrics(
+        self, run_id: str, keys: Sequence[str] | None = None
+    ) -> dict[str, list[tuple[int, float]]]:
+        with self._database.reading() as connection:
+            self._run(connection, run_id)
+            return metric_rows.read_rows(connection, run_id, keys)
+
+    def metric_histories(self, sweep_id: str, key: str) -> dict[str, tuple[float, ...]]:
+        with self._database.reading() as connection:
+            self._sweep(connection, sweep_id)
+            return metric_rows.sweep_histories(connection, sweep_id, key)
+
+    # --- coordination --------------------------------------------------------------------------
+
+    def claim_run(
+        self,
+        sweep_id: str,
+        planner: ClaimPlanner,
+        lease_seconds: float,
+        now: float | None = None,
+    ) -> Claim:
+        now = time.time() if now is None else now
+        with self._database.writing() as connection:
+            # The sweep row lock (PostgreSQL) or the database lock (SQLite) makes the whole
+            # read-plan-insert exclusive among claimers.
+            sweep = self._sweep(connection, sweep_id, lock=True)
+            if not sweep.state.hands_out_runs:
+                reason = f"sweep {sweep_id!r} is {sweep.state.value}"
+                if sweep.state_reason:
+                    reason = f"{reason}: {sweep.state_reason}"
+                return Claim(sweep=sweep, reason=reason)
+            query = sa.select(runs).where(runs.c.sweep_id == sweep_id).order_by(runs.c.seq)
+            sweep_runs = [run_from_row(row) for row in connection.execute(query).mappings()]
+            decision = planner(sweep, sweep_runs)
+            if decision is None:
+                return Claim(sweep=sweep)
+            if isinstance(decision, SweepDone):
+                done = self._set_sweep_state(connection, sweep_id, decision.state, decision.reason)
+                return Claim(sweep=done, reason=decision.reason)
+            record = self._planned_run(
+                connection, sweep, sweep_runs, decision, lease_seconds=lease_seconds, now=now
+            )
+            connection.execute(runs.insert().values(**run_to_row(record)))
+        return Claim(run=record, sweep=sweep)
+
+    def heartbeat(self, run_id: str, lease_seconds: float, now: float | None = None) -> RunRecord:
+        now = time.time() if now is None else now
+        with self._database.writing() as connection:
+            record = self._run(connection, run_id, lock=True)
+            if record.state is not RunState.RUNNING:
+                return record
+            record = replace(record, heartbeat_at=now, lease_expires_at=now + lease_seconds)
+            connection.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(heartbeat_at=record.heartbeat_at, lease_expires_at=record.lease_expires_at)
+            )
+        return record
+
+    def reap_expired(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        with self._database.writing() as connection:
+            expired = connection.execute(
+                sa.select(runs.c.run_id, runs.c.lease_expires_at)
+                .where(runs.c.state == RunState.RUNNING.value, runs.c.lease_expires_at < now)
+                .order_by(runs.c.seq)
+                .with_for_update()
+            ).all()
+            if expired:
+                connection.execute(
+                    runs.update()
+                    .where(runs.c.run_id == sa.bindparam("reaped_id"))
+                    .values(
+                        state=RunState.CRASHED.value,
+                        end_reason=sa.bindparam("reason"),
+                        lease_expires_at=None,
+                        updated_at=now,
+                    ),
+                    [
+                        {"reaped_id": run_id, "reason": lease_expired_reason(expires_at)}
+                        for run_id, expires_at in expired
+                    ],
+                )
+        return [run_id for run_id, _ in expired]
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _sweep_row(
+        self, connection: Connection, sweep_id: str, required: bool = True, lock: bool = False
+    ) -> SweepRecord | None:
+        query = sa.select(sweeps).where(sweeps.c.sweep_id == sweep_id)
+        if lock:
+            query = query.with_for_update()
+        row = connection.execute(query).mappings().first()
+        if row is None:
+            if required:
+                raise NotFoundError(f"no sweep with id {sweep_id!r} in {self!r}")
+            return None
+        return sweep_from_row(row)
+
+    def _sweep(self, connection: Connection, sweep_id: str, lock: bool = False) -> SweepRecord:
+        record = self._sweep_row(connection, sweep_id, required=True, lock=lock)
+        assert record is not None
+        return record
+
+    def _run_row(
+        self, connection: Connection, run_id: str, required: bool = True, lock: bool = False
+    ) -> RunRecord | None:
+        query = sa.select(runs).where(runs.c.run_id == run_id)
+        if lock:
+            query = query.with_for_update()
+        row = connection.execute(query).mappings().first()
+        if row is None:
+            if required:
+                raise NotFoundError(f"no run with id {run_id!r} in {self!r}")
+            return None
+        return run_from_row(row)
+
+    def _run(self, connection: Connection, run_id: str, lock: bool = False) -> RunRecord:
+        record = self._run_row(connection, run_id, required=True, lock=lock)
+        assert record is not None
+        return record
+
+    def _write_run(self, connection: Connection, record: RunRecord) -> None:
+        values = run_to_row(record)
+        del values["run_id"]
+        connection.execute(runs.update().where(runs.c.run_id == record.run_id).values(**values))
+
+    def _set_sweep_state(
+        self, connection: Connection, sweep_id: str, state: SweepState, reason: str
+    ) -> SweepRecord:
+        record = self._sweep(connection, sweep_id, lock=True)
+        if record.state is state:
+            return record
+        record = replace(
+            record,
+            state=record.state.transition(state),
+            state_reason=reason,
+            updated_at=time.time(),
+        )
+        connection.execute(
+            sweeps.update()
+            .where(sweeps.c.sweep_id == sweep_id)
+            .values(state=record.state.value, state_reason=reason, updated_at=record.updated_at)
+        )
+        return record
+
+    def _planned_run(
+        self,
+        connection: Connection,
+        sweep: SweepRecord,
+        sweep_runs: Sequence[RunRecord],
+        planned: PlannedRun,
+        *,
+        lease_seconds: float,
+        now: float,
+    ) -> RunRecord:
+        point_key = planned.point_key
+        if point_key is not None and any(run.point_key == point_key for run in sweep_runs):
+            raise duplicate_point_error(sweep.sweep_id, point_key)
+        return RunRecord(
+            run_id=_unused_id(connection, runs.c.run_id),
+            state=RunState.RUNNING,
+            config=json_copy(dict(planned.config)),
+            project=sweep.project,
+            sweep_id=sweep.sweep_id,
+            created_at=now,
+            updated_at=now,
+            heartbeat_at=now,
+            lease_expires_at=now + lease_seconds,
+            suggestion_info=json_copy(dict(planned.suggestion_info)),
+            point_key=point_key,
+        )
+
+
+def _unused_id(connection: Connection, column: sa.Column[str]) -> str:
+    """A generated id not yet in ``column`` (collisions are rare; checking makes them harmless)."""
+    while True:
+        candidate = new_id()
+        taken = connection.execute(sa.select(column).where(column == candidate)).first()
+        if taken is None:
+            return candidate
