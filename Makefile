@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The CPU build of torch for Optuna's GPSampler in the benchmarks.
+TORCH_VERSION ?= 2.13.0
 
 .PHONY: demo test lint typecheck bench clean
 
@@ -19,6 +21,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet 'torch==$(TORCH_VERSION)' \
+		|| echo "torch $(TORCH_VERSION) not installable here: optuna-gp will be reported as not run"
 	touch $@
 
 demo: $(VENV)/.installed-demo
