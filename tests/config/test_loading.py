@@ -144,7 +144,7 @@ def test_quantized_default_q_is_the_integer_1() -> None:
     # W&B defaults q to 1.0 and so hands out batch sizes like 37.0; an int q gives ints.
     config = load_sweep_config(_with_params(a={"distribution": "q_uniform", "min": 0, "max": 10}))
     assert config.parameters["a"] == QUniform(min=0, max=10, q=1)
-    assert type(getattr(config.parameters["a"], "q")) is int
+    assert type(config.parameters["a"].q) is int
 
 
 def test_hyperband_max_iter_with_float_s() -> None:

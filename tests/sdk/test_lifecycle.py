@@ -1,0 +1,194 @@
+"""Starting and ending runs: reinit, context manager, exit codes, atexit and excepthook."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import sweeplab.sdk as wandb
+from sweeplab.domain import RunState
+from sweeplab.errors import UsageError
+from sweeplab.sdk.settings import Settings
+from sweeplab.store.base import MetricRow, NewRun, RunChanges
+from sweeplab.store.memory import MemoryStore
+from sweeplab.store.urls import open_store
+from tests.sdk.conftest import child_environment
+
+
+def test_calls_before_init_explain_themselves() -> None:
+    assert wandb.run is None
+    with pytest.raises(
+        UsageError, match=r"You must call sweeplab.init\(\) before sweeplab.log\(\)"
+    ):
+        wandb.log({"a": 1})
+    with pytest.raises(UsageError, match=r"before sweeplab\.define_metric"):
+        wandb.define_metric("a", summary="min")
+    wandb.finish()  # nothing to finish: fine
+
+
+def test_init_twice_returns_the_current_run(settings: Settings) -> None:
+    first = wandb.init(settings=settings)
+    assert wandb.init(settings=settings) is first
+    assert wandb.init(reinit="return_previous", settings=settings) is first
+
+
+def test_reinit_finishes_the_previous_run(settings: Settings, store: MemoryStore) -> None:
+    first = wandb.init(settings=settings)
+    second = wandb.init(reinit=True, settings=settings)
+    assert second is not first and wandb.run is second
+    assert store.get_run(first.id).state is RunState.FINISHED
+
+
+def test_reinit_create_new_keeps_both_open(settings: Settings, store: MemoryStore) -> None:
+    first = wandb.init(settings=settings)
+    second = wandb.init(reinit="create_new", settings=settings)
+    assert wandb.run is second and not first.finished
+    second.finish()
+    assert wandb.run is first
+    first.finish()
+    assert wandb.run is None
+
+
+def test_bad_init_arguments(settings: Settings) -> None:
+    with pytest.raises(UsageError, match=r"init\(reinit='sometimes'\)"):
+        wandb.init(reinit="sometimes", settings=settings)
+    with pytest.raises(UsageError, match=r"init\(resume='maybe'\)"):
+        wandb.init(resume="maybe", settings=settings)
+
+
+def test_finish_with_exit_code_marks_failed(settings: Settings, store: MemoryStore) -> None:
+    run = wandb.init(settings=settings)
+    wandb.finish(exit_code=3)
+    stored = store.get_run(run.id)
+    assert (stored.state, stored.exit_code, stored.end_reason) == (
+        RunState.FAILED,
+        3,
+        "exit code 3",
+    )
+    with pytest.warns(UserWarning, match=r"is finished; the call to log\(\) was ignored"):
+        run.log({"a": 1.0})
+    run.finish()  # again: nothing happens
+    assert store.get_run(run.id).state is RunState.FAILED
+
+
+def test_context_manager(settings: Settings, store: MemoryStore) -> None:
+    with wandb.init(settings=settings) as run:
+        run.log({"a": 1.0})
+    assert store.get_run(run.id).state is RunState.FINISHED
+
+    with pytest.raises(ZeroDivisionError), wandb.init(settings=settings) as failing:
+        failing.log({"a": 1.0})
+        _ = 1 / 0
+    stored = store.get_run(failing.id)
+    assert stored.state is RunState.FAILED
+    assert stored.end_reason.startswith("ZeroDivisionError: division by zero")
+    assert "test_lifecycle.py" in stored.end_reason  # innermost frames kept
+    assert stored.exit_code == 1
+
+
+def test_keyboard_interrupt_stops_the_run(settings: Settings, store: MemoryStore) -> None:
+    with pytest.raises(KeyboardInterrupt), wandb.init(settings=settings) as run:
+        raise KeyboardInterrupt
+    stored = store.get_run(run.id)
+    assert stored.state is RunState.STOPPED and "Ctrl-C" in stored.end_reason
+
+
+def test_resume_an_existing_run(settings: Settings, store: MemoryStore) -> None:
+    # A run whose process died: it is still running in the store, with two steps logged.
+    store.create_run(NewRun(project="p", config={"a": 1}, run_id="fixed01", name="first"))
+    store.log_metrics("fixed01", [MetricRow(0, "x", 1.0), MetricRow(1, "x", 2.0)])
+    store.update_run("fixed01", RunChanges(summary={"x": 2.0}))
+    resumed = wandb.init(
+        project="p", id="fixed01", resume="must", config={"b": 2}, settings=settings
+    )
+    assert resumed.step == 2 and resumed.name == "first"
+    assert resumed.config.as_dict() == {"a": 1, "b": 2}
+    assert resumed.summary["x"] == 2.0
+    wandb.log({"x": 3.0})
+    wandb.finish()
+    assert store.read_metrics("fixed01")["x"] == [(0, 1.0), (1, 2.0), (2, 3.0)]
+    assert store.get_run("fixed01").config == {"a": 1, "b": 2}
+
+
+def test_resume_rules(settings: Settings, store: MemoryStore) -> None:
+    with pytest.raises(UsageError, match=r"resume='must'\): no such run"):
+        wandb.init(project="p", id="nope", resume="must", settings=settings)
+    wandb.init(project="p", id="taken", settings=settings).finish()
+    with pytest.raises(UsageError, match=r"resume='never'\): run taken already exists"):
+        wandb.init(project="p", id="taken", resume="never", settings=settings)
+    with pytest.raises(UsageError, match="belongs to project 'p', not 'q'"):
+        wandb.init(project="q", id="taken", settings=settings)
+    with pytest.raises(UsageError, match="run taken is finished and cannot be resumed"):
+        wandb.init(project="p", id="taken", settings=settings)
+
+
+def test_run_id_from_the_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_RUN_ID", "envrun1")
+    run = wandb.init(settings=Settings.load(store=settings.store, flush_seconds=0.01))
+    assert run.id == "envrun1"
+
+
+def test_a_run_stopped_in_the_store_keeps_its_state(settings: Settings, store: MemoryStore) -> None:
+    run = wandb.init(settings=settings)
+    store.finish_run(run.id, RunState.STOPPED, reason="by a user")
+    store.update_run(run.id, RunChanges(name="renamed"))
+    wandb.finish()
+    assert store.get_run(run.id).state is RunState.STOPPED
+
+
+SCRIPT_HEADER = """
+import sweeplab.sdk as wandb
+run = wandb.init(project="proc", id="{run_id}", config={{"a": 1}})
+for step in range(5):
+    wandb.log({{"x": float(step)}})
+"""
+
+
+def _run_script(tmp_path: Path, body: str, run_id: str) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / f"{run_id}.py"
+    script.write_text(textwrap.dedent(SCRIPT_HEADER.format(run_id=run_id)) + textwrap.dedent(body))
+    return subprocess.run(
+        [sys.executable, str(script)],
+        env=child_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _stored(tmp_path: Path, run_id: str) -> tuple[RunState, str, list[tuple[int, float]]]:
+    store = open_store(f"sqlite:///{tmp_path / 'sweeplab' / 'sweeplab.db'}")
+    try:
+        record = store.get_run(run_id)
+        return record.state, record.end_reason, store.read_metrics(run_id)["x"]
+    finally:
+        store.close()
+
+
+def test_atexit_finishes_a_run_the_script_did_not_finish(tmp_path: Path) -> None:
+    result = _run_script(tmp_path, "", "atexit1")
+    assert result.returncode == 0, result.stderr
+    state, _, history = _stored(tmp_path, "atexit1")
+    assert state is RunState.FINISHED
+    assert history == [(step, float(step)) for step in range(5)]
+
+
+def test_uncaught_exception_marks_the_run_failed(tmp_path: Path) -> None:
+    result = _run_script(tmp_path, "raise RuntimeError('boom')\n", "except1")
+    assert result.returncode == 1
+    assert "RuntimeError: boom" in result.stderr  # the previous hook still prints it
+    state, reason, history = _stored(tmp_path, "except1")
+    assert state is RunState.FAILED and reason.startswith("RuntimeError: boom")
+    assert len(history) == 5
+
+
+def test_sys_exit_with_a_code_marks_the_run_failed(tmp_path: Path) -> None:
+    result = _run_script(tmp_path, "import sys\nsys.exit(3)\n", "exit3")
+    assert result.returncode == 3
+    state, reason, _ = _stored(tmp_path, "exit3")
+    assert (state, reason) == (RunState.FAILED, "exit code 3")
