@@ -32,16 +32,16 @@ from benchmarks.problems import (
     IntDimension,
     Problem,
 )
-from sweeplab.config.params import (
+from sweeplab.domain.records import RunRecord
+from sweeplab.domain.states import RunState
+from sweeplab.sweep_config.params import (
     Categorical,
     IntUniform,
     LogUniformValues,
     ParamSpec,
     Uniform,
 )
-from sweeplab.config.sweep import Goal, Method, MetricSpec, SweepConfig
-from sweeplab.domain.records import RunRecord
-from sweeplab.domain.states import RunState
+from sweeplab.sweep_config.sweep import Goal, Method, MetricSpec, SweepConfig
 
 METRIC_NAME = "objective"
 

@@ -52,9 +52,9 @@ from benchmarks.methods import (
 )
 from benchmarks.problems import PROBLEMS, Problem, get_problem
 from benchmarks.report import environment_lines, markdown_table
-from sweeplab.config.sweep import Method
 from sweeplab.domain.records import RunRecord
 from sweeplab.domain.states import RunState
+from sweeplab.sweep_config.sweep import Method
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = (10, 100, 500, 1000, 2000)

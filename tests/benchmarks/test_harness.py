@@ -31,8 +31,8 @@ from benchmarks.search_quality import (
     run_task,
 )
 from benchmarks.suggest_latency import MAX_CALLS, MIN_CALLS, time_calls
-from sweeplab.config.params import Categorical, IntUniform, LogUniformValues, Uniform
-from sweeplab.config.sweep import Goal, Method
+from sweeplab.sweep_config.params import Categorical, IntUniform, LogUniformValues, Uniform
+from sweeplab.sweep_config.sweep import Goal, Method
 
 
 def test_the_mixed_space_keeps_log_scale_integers_and_categories_for_sweeplab() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from sweeplab.cli.main import main
 
-DATA = Path(__file__).parents[1] / "config" / "data" / "real-sweep-configs"
+DATA = Path(__file__).parents[1] / "sweep_config" / "data" / "real-sweep-configs"
 
 
 def test_validate_ok_and_warnings(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sweeplab.config import load_sweep_config
 from sweeplab.domain import RunRecord, RunState, SweepState
 from sweeplab.engine import plan_next_run, target_reached
 from sweeplab.store.base import PlannedRun, SweepDone
+from sweeplab.sweep_config import load_sweep_config
 
 GRID = {"method": "grid", "parameters": {"a": {"values": [1, 2]}, "b": {"values": ["x", "y"]}}}
 

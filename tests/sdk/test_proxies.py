@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
 from sweeplab import sdk
 from sweeplab.errors import UsageError
-from sweeplab.sdk.proxies import SdkModule, config_proxy, summary_proxy
+from sweeplab.sdk.proxies import config_proxy, summary_proxy
 from sweeplab.sdk.run_config import Config
 from sweeplab.sdk.settings import Settings
 
@@ -38,22 +36,6 @@ def test_a_proxy_taken_before_init_forwards_to_the_current_run(settings: Setting
     assert run.summary["best"] == 1.0 and "Config(" in repr(config)
     sdk.finish()
     assert sdk.run is None
-
-
-def test_module_class_makes_attributes_win_over_submodules(settings: Settings) -> None:
-    module = types.ModuleType("fake_sweeplab")
-    module.__class__ = SdkModule
-    # What the import system does when it loads a subpackage of the same name:
-    setattr(module, "config", "the config subpackage")  # noqa: B010
-    setattr(module, "run", "a submodule called run")  # noqa: B010
-    setattr(module, "summary", "a submodule called summary")  # noqa: B010
-    assert module.__dict__["_submodule_config"] == "the config subpackage"
-    assert getattr(module, "run") is None  # noqa: B009
-    assert getattr(module, "config") is config_proxy  # noqa: B009
-    run = sdk.init(settings=settings)
-    assert getattr(module, "run") is run  # noqa: B009
-    assert getattr(module, "config") is run.config  # noqa: B009
-    assert getattr(module, "summary") is run.summary  # noqa: B009
 
 
 def test_lazy_exports() -> None:

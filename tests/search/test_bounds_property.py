@@ -19,7 +19,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sweeplab.config.params import (
+from sweeplab.domain.records import RunRecord, Suggestion
+from sweeplab.domain.states import RunState
+from sweeplab.search import suggest
+from sweeplab.search.base import Exhausted
+from sweeplab.search.grid import next_suggestion as grid_next
+from sweeplab.search.random import next_suggestion as random_next
+from sweeplab.search.sampling import grid_points, is_discrete
+from sweeplab.sweep_config.params import (
     Beta,
     Categorical,
     Constant,
@@ -42,14 +49,7 @@ from sweeplab.config.params import (
     Uniform,
     lookup_value,
 )
-from sweeplab.config.sweep import Method, MetricSpec, SweepConfig
-from sweeplab.domain.records import RunRecord, Suggestion
-from sweeplab.domain.states import RunState
-from sweeplab.search import suggest
-from sweeplab.search.base import Exhausted
-from sweeplab.search.grid import next_suggestion as grid_next
-from sweeplab.search.random import next_suggestion as random_next
-from sweeplab.search.sampling import grid_points, is_discrete
+from sweeplab.sweep_config.sweep import Method, MetricSpec, SweepConfig
 
 PROPERTY_SETTINGS = settings(
     derandomize=True,

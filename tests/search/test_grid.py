@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sweeplab.config.params import (
+from sweeplab.domain.records import RunRecord, Suggestion
+from sweeplab.domain.states import RunState
+from sweeplab.errors import SearchError
+from sweeplab.search import suggest
+from sweeplab.search.base import Exhausted
+from sweeplab.search.grid import grid_size, next_suggestion
+from sweeplab.sweep_config.params import (
     Categorical,
     Constant,
     IntUniform,
@@ -19,13 +25,7 @@ from sweeplab.config.params import (
     QUniform,
     Uniform,
 )
-from sweeplab.config.sweep import Method, SweepConfig
-from sweeplab.domain.records import RunRecord, Suggestion
-from sweeplab.domain.states import RunState
-from sweeplab.errors import SearchError
-from sweeplab.search import suggest
-from sweeplab.search.base import Exhausted
-from sweeplab.search.grid import grid_size, next_suggestion
+from sweeplab.sweep_config.sweep import Method, SweepConfig
 
 
 def grid(parameters: Mapping[str, ParamSpec]) -> SweepConfig:

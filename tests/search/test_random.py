@@ -8,7 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sweeplab.config.params import (
+from sweeplab.domain.records import RunRecord, Suggestion
+from sweeplab.domain.states import RunState
+from sweeplab.errors import SearchError
+from sweeplab.search import suggest
+from sweeplab.search.random import next_suggestion
+from sweeplab.sweep_config.params import (
     Categorical,
     Constant,
     IntUniform,
@@ -19,12 +24,7 @@ from sweeplab.config.params import (
     ParamSpec,
     QUniform,
 )
-from sweeplab.config.sweep import Method, SweepConfig
-from sweeplab.domain.records import RunRecord, Suggestion
-from sweeplab.domain.states import RunState
-from sweeplab.errors import SearchError
-from sweeplab.search import suggest
-from sweeplab.search.random import next_suggestion
+from sweeplab.sweep_config.sweep import Method, SweepConfig
 
 
 def random_config(parameters: Mapping[str, ParamSpec]) -> SweepConfig:

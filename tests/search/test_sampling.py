@@ -14,7 +14,20 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sweeplab.config.params import (
+from sweeplab.errors import SearchError
+from sweeplab.search.sampling import (
+    IntRangePoints,
+    ListedPoints,
+    QuantizedPoints,
+    _quantize_within,
+    grid_points,
+    is_discrete,
+    param_label,
+    sample_categorical,
+    sample_value,
+    value_identity,
+)
+from sweeplab.sweep_config.params import (
     Beta,
     Categorical,
     Constant,
@@ -34,19 +47,6 @@ from sweeplab.config.params import (
     QNormal,
     QUniform,
     Uniform,
-)
-from sweeplab.errors import SearchError
-from sweeplab.search.sampling import (
-    IntRangePoints,
-    ListedPoints,
-    QuantizedPoints,
-    _quantize_within,
-    grid_points,
-    is_discrete,
-    param_label,
-    sample_categorical,
-    sample_value,
-    value_identity,
 )
 
 DRAWS = 4000
@@ -351,7 +351,7 @@ def test_nested_spec_cannot_be_sampled() -> None:
 
 
 def test_quantizing_without_a_multiple_inside_is_an_error() -> None:
-    # Specs refuse such bounds on construction (tests/config); this guards the sampler itself.
+    # Specs refuse such bounds on construction (tests/sweep_config); this guards the sampler itself.
     with pytest.raises(SearchError, match=r"no multiple of q=0\.01 lies inside \[0\.001, 0\.005\]"):
         _quantize_within(0.003, 0.01, 0.001, 0.005)
 

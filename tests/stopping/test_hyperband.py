@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from sweeplab.config.sweep import Goal, HyperbandSpec, MetricSpec
 from sweeplab.domain import RunRecord, RunState, StopDecision
 from sweeplab.errors import ConfigError
 from sweeplab.stopping import hyperband_bands, hyperband_decisions
+from sweeplab.sweep_config.sweep import Goal, HyperbandSpec, MetricSpec
 
 LOSS = MetricSpec(name="loss", goal=Goal.MINIMIZE)
 ACCURACY = MetricSpec(name="accuracy", goal=Goal.MAXIMIZE)

@@ -13,9 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from sweeplab.config import SweepConfig
 from sweeplab.domain import RunRecord, RunState, SweepRecord
 from sweeplab.store.base import Store
+from sweeplab.sweep_config import SweepConfig
 
 
 @dataclass(frozen=True)

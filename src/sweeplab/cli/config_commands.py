@@ -19,8 +19,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sweeplab.config import load_sweep_config
     from sweeplab.errors import ConfigError
+    from sweeplab.sweep_config import load_sweep_config
 
     failures = 0
     for path in args.paths:
@@ -38,7 +38,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from sweeplab.config.json_schema import sweep_config_json_schema
+    from sweeplab.sweep_config.json_schema import sweep_config_json_schema
 
     print(json.dumps(sweep_config_json_schema(), indent=2))
     return EXIT_OK

@@ -16,12 +16,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from sweeplab.config import ConfigSource, SweepConfig, load_sweep_config
 from sweeplab.domain import RunRecord, RunState, StopDecision, SweepRecord, SweepState
 from sweeplab.engine.planning import make_planner
 from sweeplab.engine.stopping import evaluate_stopping, request_stop, stop_decisions
 from sweeplab.errors import RunFinishedError, StateTransitionError
 from sweeplab.store.base import Claim, Store
+from sweeplab.sweep_config import ConfigSource, SweepConfig, load_sweep_config
 
 # Seeds are drawn below 2**31 so they survive every JSON and database integer type.
 _SEED_LIMIT = 2**31

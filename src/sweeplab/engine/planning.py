@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from sweeplab.config import Goal, MetricSpec, SweepConfig
 from sweeplab.domain import RunRecord, SweepRecord, SweepState
 from sweeplab.search import Exhausted, suggest
 from sweeplab.store.base import ClaimPlanner, PlannedRun, SweepDone
+from sweeplab.sweep_config import Goal, MetricSpec, SweepConfig
 
 
 def plan_next_run(

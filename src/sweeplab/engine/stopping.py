@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sweeplab.config import SweepConfig
 from sweeplab.domain import RunRecord, RunState, StopDecision
 from sweeplab.errors import RunFinishedError, StateTransitionError
 from sweeplab.stopping import hyperband_decisions
 from sweeplab.store.base import RunChanges, Store
+from sweeplab.sweep_config import SweepConfig
 
 STOP_REASON_PREFIX = "early termination (hyperband): "
 

@@ -19,8 +19,8 @@ _VALUE_FORM_KEYS = frozenset({"value", "desc"})
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """The config values a YAML file holds (see the module docstring for its forms)."""
-    from sweeplab.config.yaml_loader import parse_yaml
     from sweeplab.errors import ConfigError
+    from sweeplab.sweep_config.yaml_loader import parse_yaml
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -9,7 +9,6 @@ each use, so ``from sweeplab import config`` at the top of a script keeps workin
 
 from __future__ import annotations
 
-import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -76,44 +75,3 @@ def module_attribute(name: str) -> Any:
     if name == "summary":
         return run.summary if run is not None else summary_proxy
     raise AttributeError(name)
-
-
-class SdkModule(types.ModuleType):
-    """A module class whose ``run``, ``config`` and ``summary`` always mean the current run's.
-
-    For the top-level ``sweeplab`` package, where ``sweeplab.config`` is also the name of the
-    sweep-config subpackage: once that subpackage is imported, Python stores it as the
-    package's ``config`` attribute and a module ``__getattr__`` is never asked again. A data
-    descriptor on the module's class wins over that stored attribute, so::
-
-        # in sweeplab/__init__.py
-        sys.modules[__name__].__class__ = SdkModule
-
-    makes ``sweeplab.config`` the run config while ``import sweeplab.config.loading`` and
-    ``from sweeplab.config import load_sweep_config`` keep working (they go through
-    ``sys.modules``). The subpackage object itself stays reachable as ``_submodule_config``.
-    """
-
-    @property
-    def run(self) -> Any:
-        return module_attribute("run")
-
-    @run.setter
-    def run(self, value: Any) -> None:
-        self.__dict__["_submodule_run"] = value
-
-    @property
-    def config(self) -> Any:
-        return module_attribute("config")
-
-    @config.setter
-    def config(self, value: Any) -> None:
-        self.__dict__["_submodule_config"] = value
-
-    @property
-    def summary(self) -> Any:
-        return module_attribute("summary")
-
-    @summary.setter
-    def summary(self, value: Any) -> None:
-        self.__dict__["_submodule_summary"] = value

@@ -62,8 +62,8 @@ def create_sweep_in(
 
     The project is ``project``, else the config's ``project``, else ``default_project``.
     """
-    from sweeplab.config import load_sweep_config
     from sweeplab.engine import Controller
+    from sweeplab.sweep_config import load_sweep_config
 
     source = sweep() if callable(sweep) else sweep
     if isinstance(source, str | os.PathLike) and not _is_yaml_path(source):

@@ -12,9 +12,9 @@ from importlib import import_module
 
 import numpy as np
 
-from sweeplab.config.sweep import Method, SweepConfig
 from sweeplab.domain.records import RunRecord, Suggestion
 from sweeplab.search.base import ENGINE_VERSION, Exhausted, SearchFunction, SearchResult
+from sweeplab.sweep_config.sweep import Method, SweepConfig
 
 # Each method lives in its own module, imported on first use (bayes pulls in scipy).
 _METHOD_MODULES: dict[Method, str] = {

@@ -8,8 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
-from sweeplab.config.sweep import SweepConfig
 from sweeplab.domain.records import RunRecord, Suggestion
+from sweeplab.sweep_config.sweep import SweepConfig
 
 ENGINE_VERSION = "0.1.0"
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from sweeplab.config.params import Constant, ParamPath, lookup_value, nest_values
-from sweeplab.config.sweep import SweepConfig
 from sweeplab.domain.records import ConfigValues, RunRecord, Suggestion
 from sweeplab.search.base import Exhausted, SearchResult
 from sweeplab.search.sampling import GridPoints, grid_points, sample_constant
+from sweeplab.sweep_config.params import Constant, ParamPath, lookup_value, nest_values
+from sweeplab.sweep_config.sweep import SweepConfig
 
 # One grid dimension: a searchable leaf parameter and its points.
 _Axis = tuple[ParamPath, GridPoints]

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sweeplab.config.params import nest_values
-from sweeplab.config.sweep import SweepConfig
 from sweeplab.domain.records import RunRecord, Suggestion
 from sweeplab.search.base import SearchResult
 from sweeplab.search.sampling import sample_value
+from sweeplab.sweep_config.params import nest_values
+from sweeplab.sweep_config.sweep import SweepConfig
 
 
 def next_suggestion(

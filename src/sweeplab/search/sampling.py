@@ -29,7 +29,8 @@ from typing import Any, overload
 
 import numpy as np
 
-from sweeplab.config.params import (
+from sweeplab.errors import SearchError
+from sweeplab.sweep_config.params import (
     Beta,
     Categorical,
     Constant,
@@ -50,7 +51,6 @@ from sweeplab.config.params import (
     QUniform,
     Uniform,
 )
-from sweeplab.errors import SearchError
 
 # How far (in units of q) a bound may miss a multiple of q and still count as one. It matches
 # the tolerance QUniform uses to check that a multiple exists, so the two never disagree.

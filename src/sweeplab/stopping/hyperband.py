@@ -48,9 +48,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sweeplab.config.sweep import Goal, HyperbandSpec, MetricSpec
 from sweeplab.domain import RunRecord, RunState, StopDecision
 from sweeplab.errors import ConfigError, Violation
+from sweeplab.sweep_config.sweep import Goal, HyperbandSpec, MetricSpec
 
 # W&B builds this many bands from min_iter, no more.
 _MIN_ITER_BAND_COUNT = 100

@@ -2,7 +2,7 @@
 
 Every violation is collected, each with its path and a fix, and raised together as one
 :class:`~sweeplab.errors.ConfigError`. Inside sweeplab only the resulting typed
-:class:`~sweeplab.config.sweep.SweepConfig` is passed around.
+:class:`~sweeplab.sweep_config.sweep.SweepConfig` is passed around.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sweeplab.config.messages import describe, did_you_mean
-from sweeplab.config.parameters_parser import ParametersParser
-from sweeplab.config.params import ParamSpec, flatten_params
-from sweeplab.config.sweep import (
+from sweeplab.errors import ConfigError, Violation
+from sweeplab.sweep_config.messages import describe, did_you_mean
+from sweeplab.sweep_config.parameters_parser import ParametersParser
+from sweeplab.sweep_config.params import ParamSpec, flatten_params
+from sweeplab.sweep_config.sweep import (
     Goal,
     HyperbandSpec,
     Impute,
@@ -25,8 +26,7 @@ from sweeplab.config.sweep import (
     MetricSpec,
     SweepConfig,
 )
-from sweeplab.config.yaml_loader import parse_yaml
-from sweeplab.errors import ConfigError, Violation
+from sweeplab.sweep_config.yaml_loader import parse_yaml
 
 # Keys W&B accepts that only describe the sweep; sweeplab keeps them as text.
 _TEXT_KEYS = ("program", "name", "description", "project", "entity")

@@ -1,7 +1,7 @@
 """The sweep config language: parameter specs, ``SweepConfig``, loading and validation."""
 
-from sweeplab.config.loading import ConfigSource, load_sweep_config, parse_sweep_config
-from sweeplab.config.params import (
+from sweeplab.sweep_config.loading import ConfigSource, load_sweep_config, parse_sweep_config
+from sweeplab.sweep_config.params import (
     Beta,
     Categorical,
     Constant,
@@ -28,7 +28,7 @@ from sweeplab.config.params import (
     lookup_value,
     nest_values,
 )
-from sweeplab.config.sweep import (
+from sweeplab.sweep_config.sweep import (
     Goal,
     HyperbandSpec,
     Impute,

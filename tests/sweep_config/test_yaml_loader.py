@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from sweeplab.config.yaml_loader import parse_yaml
 from sweeplab.errors import ConfigError
+from sweeplab.sweep_config.yaml_loader import parse_yaml
 
 
 @pytest.mark.parametrize(

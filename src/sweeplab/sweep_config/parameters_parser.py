@@ -1,7 +1,7 @@
 """Turn the ``parameters`` section of a sweep config into parameter specs.
 
 Every problem is collected as a :class:`~sweeplab.errors.Violation` with its path; nothing is
-raised until the whole config has been read (see :mod:`sweeplab.config.loading`).
+raised until the whole config has been read (see :mod:`sweeplab.sweep_config.loading`).
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sweeplab.config.messages import describe, did_you_mean
-from sweeplab.config.params import (
+from sweeplab.errors import Violation
+from sweeplab.sweep_config.messages import describe, did_you_mean
+from sweeplab.sweep_config.params import (
     SPEC_CLASSES,
     Distribution,
     Nested,
     ParamSpec,
     SpecError,
 )
-from sweeplab.errors import Violation
 
 # W&B's rule for parameter names (its schema's propertyNames pattern).
 PARAM_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")

@@ -6,9 +6,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sweeplab.config import Distribution
-from sweeplab.config.json_schema import sweep_config_json_schema
-from tests.config.test_real_configs import ROWS, _load_row
+from sweeplab.sweep_config import Distribution
+from sweeplab.sweep_config.json_schema import sweep_config_json_schema
+from tests.sweep_config.test_real_configs import ROWS, _load_row
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,8 @@ def test_schema_has_a_form_for_every_distribution() -> None:
 def test_schema_agrees_with_the_loader_on_real_configs(
     row: dict[str, Any], validator: jsonschema.Draft202012Validator
 ) -> None:
-    from sweeplab.config import load_sweep_config
     from sweeplab.errors import ConfigError
+    from sweeplab.sweep_config import load_sweep_config
 
     data = _load_row(row)
     schema_ok = not list(validator.iter_errors(data))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sweeplab.config.params import ParamPath, ParamSpec, flatten_params
+from sweeplab.sweep_config.params import ParamPath, ParamSpec, flatten_params
 
 
 class Method(StrEnum):
@@ -72,7 +72,7 @@ class HyperbandSpec:
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """A whole, valid sweep config. Build it with :func:`sweeplab.config.load_sweep_config`."""
+    """A whole, valid sweep config, built by :func:`~sweeplab.sweep_config.load_sweep_config`."""
 
     method: Method
     parameters: Mapping[str, ParamSpec]

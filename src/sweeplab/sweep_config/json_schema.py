@@ -2,7 +2,7 @@
 
 The schema checks shape (keys, types, enums); rules across fields (``min < max``,
 probabilities summing to 1, grid over discrete parameters) are checked by
-:func:`sweeplab.config.load_sweep_config`, which also words the errors better. Editors and
+:func:`sweeplab.sweep_config.load_sweep_config`, which also words the errors better. Editors and
 other tools can use the schema for completion and early feedback.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sweeplab.config.loading import TOP_LEVEL_KEYS
-from sweeplab.config.parameters_parser import PARAM_NAME_PATTERN, spec_fields
-from sweeplab.config.params import Distribution
-from sweeplab.config.sweep import Goal, Impute, ImputeWhileRunning, Method
+from sweeplab.sweep_config.loading import TOP_LEVEL_KEYS
+from sweeplab.sweep_config.parameters_parser import PARAM_NAME_PATTERN, spec_fields
+from sweeplab.sweep_config.params import Distribution
+from sweeplab.sweep_config.sweep import Goal, Impute, ImputeWhileRunning, Method
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sweeplab.config import (
+from sweeplab.sweep_config import (
     Categorical,
     Constant,
     IntUniform,

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from sweeplab.config import Categorical, load_sweep_config
-from sweeplab.config.yaml_loader import parse_yaml
 from sweeplab.errors import ConfigError
+from sweeplab.sweep_config import Categorical, load_sweep_config
+from sweeplab.sweep_config.yaml_loader import parse_yaml
 
 DATA = Path(__file__).parent / "data"
 ROWS: list[dict[str, Any]] = [

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from sweeplab.config import (
+from sweeplab.errors import ConfigError
+from sweeplab.sweep_config import (
     Categorical,
     Constant,
     Goal,
@@ -22,7 +23,6 @@ from sweeplab.config import (
     Uniform,
     load_sweep_config,
 )
-from sweeplab.errors import ConfigError
 
 
 def _violations(config: Any) -> list[str]:
