@@ -6,13 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import sweeplab
 from sweeplab.domain import RunState
 from sweeplab.store.base import Store
 from tests.e2e.conftest import clean_environ
 
 WANDB_SCRIPT = '''
-import wandb_import_line
+import sweeplab as wandb
 
 defaults = {"learning_rate": 0.1, "batch_size": 32, "epochs": 5}
 sweep_config = {
@@ -38,21 +37,9 @@ wandb.agent(sweep_id, function=train, count=10)
 print(sweep_id)
 '''
 
-# Until the package re-exports the SDK with sweep/agent, import the same names from their
-# modules; the script body is unchanged either way.
-if hasattr(sweeplab, "agent") and hasattr(sweeplab, "init"):
-    IMPORT_LINE = "import sweeplab as wandb"
-else:
-    IMPORT_LINE = (
-        "import sweeplab.sdk as wandb\n"
-        "from sweeplab.sdk.sweeps import sweep, agent\n"
-        "wandb.sweep, wandb.agent = sweep, agent"
-    )
-
-
 def test_wandb_style_script_makes_ten_runs(tmp_path: Path, sweeplab_dir: Path, store: Store) -> None:
     script = tmp_path / "train.py"
-    script.write_text(WANDB_SCRIPT.replace("import wandb_import_line", IMPORT_LINE))
+    script.write_text(WANDB_SCRIPT)
     done = subprocess.run(
         [sys.executable, str(script)], env=clean_environ(sweeplab_dir), cwd=tmp_path,
         capture_output=True, text=True, timeout=120, check=False,
