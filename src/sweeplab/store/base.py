@@ -41,11 +41,16 @@ import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sweeplab.domain import RunRecord, RunState, SweepRecord, SweepState
+from sweeplab.errors import StoreError
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_NO_KEYS = (
+    "{store} keeps no API keys; manage keys on the server's own database with "
+    "`sweeplab server create-key --store URL`"
+)
 
 
 def new_id(length: int = 8) -> str:
@@ -53,9 +58,12 @@ def new_id(length: int = 8) -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
 
 
-@dataclass(frozen=True)
-class MetricRow:
-    """One logged value: ``value`` of ``key`` at ``step``; NaN and ±Inf allowed."""
+class MetricRow(NamedTuple):
+    """One logged value: ``value`` of ``key`` at ``step``; NaN and ±Inf allowed.
+
+    A named tuple rather than a dataclass: the SDK builds one per logged value (half a million
+    for 100k steps of 5 metrics), and a tuple is built about three times faster.
+    """
 
     step: int
     key: str
@@ -148,6 +156,17 @@ class Claim:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """A server API key as stored: its SHA-256 only, never the key itself."""
+
+    key_id: str
+    key_hash: str
+    read_only: bool
+    name: str = ""
+    created_at: float = 0.0
+
+
 class Store(ABC):
     """Sweeps, runs and metrics; see the module docstring for the contract."""
 
@@ -226,6 +245,30 @@ class Store(ABC):
     @abstractmethod
     def reap_expired(self, now: float | None = None) -> list[str]:
         """Mark running runs whose lease expired ``crashed``; returns their ids."""
+
+    # --- API keys (the server's; optional: stores that keep none inherit these refusals) -------
+
+    def create_api_key(
+        self, key_hash: str, read_only: bool, name: str = "", now: float | None = None
+    ) -> ApiKeyRecord:
+        """Keep a new key by its hash (see ``sweeplab.server.api_keys``)."""
+        raise StoreError(_NO_KEYS.format(store=type(self).__name__))
+
+    def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        """The key stored under ``key_hash``, or ``None``."""
+        raise StoreError(_NO_KEYS.format(store=type(self).__name__))
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        """Every key, oldest first."""
+        raise StoreError(_NO_KEYS.format(store=type(self).__name__))
+
+    def delete_api_key(self, key_id: str) -> None:
+        """Revoke a key; raise :class:`~sweeplab.errors.NotFoundError` for an unknown id."""
+        raise StoreError(_NO_KEYS.format(store=type(self).__name__))
+
+    def has_api_keys(self) -> bool:
+        """Whether any key exists (a server with none may run open on loopback)."""
+        return bool(self.list_api_keys())
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release connections; the store is unusable afterwards."""

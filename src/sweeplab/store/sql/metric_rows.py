@@ -35,15 +35,16 @@ def new_rows(connection: Connection, run_id: str, rows: Sequence[MetricRow]) -> 
     return list(batch.values())
 
 
-def insert_rows(connection: Connection, run_id: str, rows: Sequence[MetricRow]) -> None:
+def insert_rows(connection: Connection, run_id: str, rows: Sequence[MetricRow]) -> int:
     """Insert with "on conflict do nothing", so a concurrent writer of the same rows is harmless.
 
     The statement is the dialect's insert construct, compiled once; rows go to the driver's
     ``executemany`` directly, because per-row parameter processing in SQLAlchemy costs about
-    twice the insert itself (a 20k-row batch is the SDK's normal shipment).
+    twice the insert itself (a 20k-row batch is the SDK's normal shipment). Returns the
+    driver's count of inserted rows (exact on SQLite; callers on other dialects filter first).
     """
     if not rows:
-        return
+        return 0
     sql, positional = _compiled_insert(connection.dialect)
     # Values in table column order (the order a positional insert binds them); NULL stands
     # for NaN (what MetricValue does per row).
@@ -52,10 +53,13 @@ def insert_rows(connection: Connection, run_id: str, rows: Sequence[MetricRow]) 
         for row in rows
     ]
     if positional:
-        connection.exec_driver_sql(sql, values)
+        result = connection.exec_driver_sql(sql, values)
     else:
         columns = tuple(metrics.columns.keys())
-        connection.exec_driver_sql(sql, [dict(zip(columns, row, strict=True)) for row in values])
+        result = connection.exec_driver_sql(
+            sql, [dict(zip(columns, row, strict=True)) for row in values]
+        )
+    return int(result.rowcount)
 
 
 _compiled_inserts: dict[tuple[str, str], tuple[str, bool]] = {}

@@ -20,6 +20,7 @@ from sweeplab import __version__
 from sweeplab.domain import RunRecord, RunState, SweepRecord, SweepState
 from sweeplab.errors import ConflictError, NotFoundError, RunFinishedError
 from sweeplab.store.base import (
+    ApiKeyRecord,
     Claim,
     ClaimPlanner,
     MetricRow,
@@ -35,6 +36,7 @@ from sweeplab.store.json_values import json_copy
 from sweeplab.store.memory import duplicate_point_error, lease_expired_reason
 from sweeplab.store.run_query import check_paging, needs_python, parse_order, select_runs
 from sweeplab.store.run_rules import apply_run_changes, is_final
+from sweeplab.store.sql import api_keys as sql_api_keys
 from sweeplab.store.sql import metric_rows
 from sweeplab.store.sql.engine import Database
 from sweeplab.store.sql.rows import run_from_row, run_to_row, sweep_from_row
@@ -198,6 +200,10 @@ class SqlStore(Store):
     def log_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> int:
         with self._database.writing() as connection:
             run = self._run(connection, run_id, lock=True)
+            if not is_final(run.state) and connection.dialect.name == "sqlite":
+                # SQLite counts the rows an insert-or-ignore really inserted (sqlite3 sums
+                # executemany's changes), so the lookup of held rows below is not needed.
+                return metric_rows.insert_rows(connection, run_id, rows)
             fresh = metric_rows.new_rows(connection, run_id, rows)
             if fresh and is_final(run.state):
                 raise RunFinishedError(
@@ -291,6 +297,31 @@ class SqlStore(Store):
                     ],
                 )
         return [run_id for run_id, _ in expired]
+
+    # --- API keys (queries in sql/api_keys.py) ---------------------------------------------------
+
+    def create_api_key(
+        self, key_hash: str, read_only: bool, name: str = "", now: float | None = None
+    ) -> ApiKeyRecord:
+        now = time.time() if now is None else now
+        with self._database.writing() as connection:
+            return sql_api_keys.insert_key(connection, key_hash, read_only, name, now)
+
+    def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        with self._database.reading() as connection:
+            return sql_api_keys.find_key(connection, key_hash)
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        with self._database.reading() as connection:
+            return sql_api_keys.list_keys(connection)
+
+    def delete_api_key(self, key_id: str) -> None:
+        with self._database.writing() as connection:
+            sql_api_keys.delete_key(connection, key_id)
+
+    def has_api_keys(self) -> bool:
+        with self._database.reading() as connection:
+            return sql_api_keys.has_keys(connection)
 
     # --- helpers -------------------------------------------------------------------------------
 
