@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The CPU build of torch for Optuna's GPSampler in the benchmarks.
+# The CPU build of torch (Optuna's GPSampler in the benchmarks, the Lightning and transformers
+# integrations in the tests).
 TORCH_VERSION ?= 2.13.0
 
 .PHONY: demo test lint typecheck bench clean
@@ -15,8 +16,11 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	touch $@
 
+# The integration tests need TensorFlow, torch, Lightning and transformers: the pinned CPU torch
+# goes in first, so that the extras' `torch>=` ranges are already met (no CUDA build is pulled).
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet 'torch==$(TORCH_VERSION)'
+	$(BIN)/python -m pip install --quiet -e '.[test,integrations]'
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

@@ -60,3 +60,21 @@ def test_import_is_light_and_fast() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_functions_are_not_shadowed_by_subpackages() -> None:
+    """Importing every subpackage must not replace a W&B function of the same name."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.walk_packages(sweeplab.__path__, "sweeplab."):
+        if module.name.startswith(("sweeplab.integration", "sweeplab.keras")):
+            continue  # framework imports; their names (keras) are modules in W&B too
+        importlib.import_module(module.name)
+    from sweeplab.sdk.init_run import init
+    from sweeplab.sdk.sweeps import agent, sweep
+
+    assert sweeplab.agent is agent
+    assert sweeplab.sweep is sweep
+    assert sweeplab.init is init
+    assert callable(sweeplab.log) and callable(sweeplab.finish) and callable(sweeplab.login)

@@ -15,10 +15,17 @@ Every error a user can see is a :class:`SweeplabError` with a stable ``code``; t
     ├── ConflictError                  conflict           (an id or grid point already taken)
     ├── RunFinishedError               run_finished       (a change to a finished run)
     ├── QueryError                     query_invalid      (a run query a store cannot answer)
+    ├── MissingExtraError              missing_extra      (an integration's framework is missing;
+    │                                                      also an ImportError)
+    ├── RequestError                   request_invalid    (a malformed or out-of-bounds request)
+    │   └── PayloadTooLargeError       payload_too_large  (a request body over the server's limit)
+    ├── AuthenticationError            unauthenticated    (no or an unknown API key)
+    ├── PermissionDeniedError          permission_denied  (a key lacking the right, e.g. read-only)
     └── StoreError                     store_error        (a store cannot be opened or used)
         ├── StoreUrlError              store_url          (an unknown or unsupported store URL)
         ├── SchemaOutdatedError        schema_outdated    (database older than the code)
-        └── SchemaTooNewError          schema_too_new     (database newer than the code)
+        ├── SchemaTooNewError          schema_too_new     (database newer than the code)
+        └── ServerUnavailableError     server_unavailable (a sweeplab server unreachable or failing)
 """
 
 from __future__ import annotations
@@ -120,6 +127,50 @@ class QueryError(SweeplabError):
     code = "query_invalid"
 
 
+class RequestError(SweeplabError):
+    """An HTTP request the server will not act on: malformed, or a value out of bounds."""
+
+    code = "request_invalid"
+
+
+class PayloadTooLargeError(RequestError):
+    """A request body larger than the server accepts."""
+
+    code = "payload_too_large"
+
+
+class AuthenticationError(SweeplabError):
+    """A request to a server that needs an API key carried none, or an unknown one."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(SweeplabError):
+    """An API key was recognised but lacks the right (a read-only key asked to write)."""
+
+    code = "permission_denied"
+
+
+class MissingExtraError(SweeplabError, ImportError):
+    """An integration needs a framework that is not installed; the message names the extra.
+
+    Also an :class:`ImportError`, so ``try: from sweeplab.keras import ...`` / ``except
+    ImportError`` works as it does for any optional import.
+    """
+
+    code = "missing_extra"
+
+    def __init__(self, framework: str, extra: str, integration: str, cause: str = "") -> None:
+        self.framework = framework
+        self.extra = extra
+        self.integration = integration
+        because = f" ({cause})" if cause else ""
+        super().__init__(
+            f"{integration} needs {framework}, which cannot be imported{because}; "
+            f"install it with: pip install 'sweeplab[{extra}]'"
+        )
+
+
 class StoreError(SweeplabError):
     """A store cannot be opened or used as it is."""
 
@@ -142,3 +193,9 @@ class SchemaTooNewError(StoreError):
     """The database schema is newer than this version of sweeplab; upgrade sweeplab."""
 
     code = "schema_too_new"
+
+
+class ServerUnavailableError(StoreError):
+    """A sweeplab server could not be reached, or kept failing after retries."""
+
+    code = "server_unavailable"

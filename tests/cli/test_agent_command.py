@@ -101,7 +101,7 @@ def test_agent_with_explicit_store_passes_it_to_the_child(tmp_path: Path, monkey
 def test_interrupted_agent_exits_130(sweeplab_dir: Path, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from sweeplab.agent import AgentExit, AgentLoop, AgentResult
+    from sweeplab.agents import AgentExit, AgentLoop, AgentResult
 
     sweep_id = _sweep(tmp_path, capsys)
     monkeypatch.setattr(AgentLoop, "run", lambda self: AgentResult(AgentExit.INTERRUPTED, "stop"))
@@ -111,7 +111,7 @@ def test_interrupted_agent_exits_130(sweeplab_dir: Path, tmp_path: Path,
 def test_keyboard_interrupt_anywhere_exits_130(sweeplab_dir: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from sweeplab.agent import AgentLoop
+    from sweeplab.agents import AgentLoop
 
     def interrupt(self: AgentLoop) -> None:
         raise KeyboardInterrupt

@@ -142,7 +142,7 @@ def test_agent_ctrl_c_returns(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_agent_ctrl_c_outside_a_run(monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from sweeplab.agent import AgentLoop
+    from sweeplab.agents import AgentLoop
 
     def interrupt(self: AgentLoop) -> None:
         raise KeyboardInterrupt

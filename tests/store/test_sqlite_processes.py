@@ -84,3 +84,21 @@ def _claim_with_inherited_store(store: SqlStore, sweep_id: str) -> None:
     assert pool.checkedin() == 0
     for _ in range(4):
         assert store.claim_run(sweep_id, GridPlanner(40), 60.0).run is not None
+
+
+def test_a_child_forked_while_a_thread_writes_gets_its_own_write_lock(tmp_path: Path) -> None:
+    """The store's in-process write lock, held by a parent thread at fork time, must not be
+    inherited held: the child would wait forever."""
+    store = SqlStore(_url(tmp_path))
+    sweep = store.create_sweep("proj", {"method": "grid"}, seed=1)
+    write_lock = store._database._write_turns
+    assert write_lock is not None
+    with write_lock:  # as if another thread were mid-transaction when the fork happened
+        child = multiprocessing.get_context("fork").Process(
+            target=_claim_with_inherited_store, args=(store, sweep.sweep_id)
+        )
+        child.start()
+        child.join(timeout=30)
+    assert child.exitcode == 0
+    assert len(store.sweep_runs(sweep.sweep_id)) == 4
+    store.close()

@@ -27,10 +27,14 @@ def test_sqlite_url_creates_the_directory(tmp_path: Path) -> None:
     assert path.exists()
 
 
-@pytest.mark.parametrize("url", ["http://localhost:8080", "HTTPS://sweeps.example.com"])
-def test_remote_url_is_not_available_yet(url: str) -> None:
-    with pytest.raises(StoreUrlError, match="arrives with the sweeplab server"):
-        open_store(url)
+@pytest.mark.parametrize("url", ["http://localhost:8080", "HTTPS://sweeps.example.com/sub"])
+def test_server_urls_open_a_remote_store(url: str) -> None:
+    from sweeplab.store.remote import RemoteStore
+
+    store = open_store(url)
+    assert isinstance(store, RemoteStore)
+    assert store.base_url == url
+    store.close()
 
 
 @pytest.mark.parametrize("url", ["ftp://host/x", "/just/a/path.db", "mysql://u@h/db"])

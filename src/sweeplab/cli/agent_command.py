@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from sweeplab.agent import AgentResult
+    from sweeplab.agents import AgentResult
     from sweeplab.domain import RunRecord, SweepRecord
 
 
@@ -54,7 +54,7 @@ def _positive_int(text: str) -> int:
 def _agent(args: argparse.Namespace) -> int:
     import os
 
-    from sweeplab.agent import (
+    from sweeplab.agents import (
         AgentExit,
         AgentLoop,
         AgentSettings,
@@ -131,13 +131,13 @@ class RichReporter:
         self._line(f"agent starting on sweep {sweep.sweep_id} ({sweep.name}){budget}")
 
     def run_started(self, run: RunRecord, number: int) -> None:
-        from sweeplab.agent.reporting import describe_config
+        from sweeplab.agents.reporting import describe_config
 
         self.progress.update(self.task, description=f"running {run.run_id}")
         self._line(f"run {number}: {run.run_id} with {describe_config(run.config)}")
 
     def run_ended(self, run: RunRecord, number: int) -> None:
-        from sweeplab.agent.reporting import describe_end
+        from sweeplab.agents.reporting import describe_end
         from sweeplab.domain import RunState
 
         style = {RunState.FINISHED: "green", RunState.STOPPED: "yellow"}.get(run.state, "red")

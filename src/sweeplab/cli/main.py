@@ -10,6 +10,7 @@ One module per command group registers its subcommands (``register``) and handle
 | ``run_commands`` | ``runs``, ``export`` |
 | ``sync_commands`` | ``sync``, ``offline``, ``online`` |
 | ``db_commands`` | ``db upgrade`` |
+| ``server_commands`` | ``server`` (and ``create-key``, ``list-keys``, ``revoke-key``), ``login`` |
 
 Exit codes: 0 ok, 1 failure (with a message saying what to do), 2 usage, 130 interrupted.
 See ``docs/cli.md``.
@@ -26,6 +27,7 @@ from sweeplab.cli import (
     config_commands,
     db_commands,
     run_commands,
+    server_commands,
     sweep_commands,
     sync_commands,
 )
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_commands.register(commands)
     sync_commands.register(commands)
     db_commands.register(commands)
+    server_commands.register(commands)
     config_commands.register(commands)
     demo = commands.add_parser("demo", help="run a short demo sweep")
     demo.set_defaults(handler=_demo)

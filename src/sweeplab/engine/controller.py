@@ -7,6 +7,10 @@ and move sweeps between states. It holds no state of its own except a cache of p
 so any number of controllers, in any number of processes, can share one store.
 
 Times come from ``clock`` (Unix seconds), so tests can drive leases without sleeping.
+
+Over a store whose server runs a controller itself (the remote store, see
+:mod:`sweeplab.engine.coordination`), claims, heartbeats, early termination and reaping are
+handed to that server: planners cannot travel over HTTP, and leases run on the server's clock.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from sweeplab.domain import RunRecord, RunState, StopDecision, SweepRecord, SweepState
+from sweeplab.engine.coordination import ServerCoordinatedStore
 from sweeplab.engine.planning import make_planner
 from sweeplab.engine.stopping import evaluate_stopping, request_stop, stop_decisions
 from sweeplab.errors import RunFinishedError, StateTransitionError
@@ -108,12 +113,16 @@ class Controller:
         now is (finished by grid exhaustion, run_cap or target; paused; stopped) and
         ``Claim.reason`` says why.
         """
+        if isinstance(self.store, ServerCoordinatedStore):
+            return self.store.claim_next_run(sweep_id, lease_seconds)
         sweep = self.store.get_sweep(sweep_id)
         planner = make_planner(self.sweep_config(sweep))
         return self.store.claim_run(sweep_id, planner, lease_seconds, now=self.clock())
 
     def heartbeat(self, run_id: str, lease_seconds: float) -> RunRecord:
         """Extend a running run's lease; the returned run says whether it should stop."""
+        if isinstance(self.store, ServerCoordinatedStore):
+            return self.store.agent_heartbeat(run_id, lease_seconds)
         return self.store.heartbeat(run_id, lease_seconds, now=self.clock())
 
     def finish_run(
@@ -140,12 +149,16 @@ class Controller:
         A crashed run keeps its grid point and its place under ``run_cap`` (as in W&B): it is
         not re-queued, so a sweep never runs a point twice.
         """
+        if now is None and isinstance(self.store, ServerCoordinatedStore):
+            return self.store.reap_expired()  # the server's clock decides what expired
         return self.store.reap_expired(self.clock() if now is None else now)
 
     # --- early termination ------------------------------------------------------------------
 
     def evaluate_stopping(self, sweep_id: str) -> list[StopDecision]:
         """Apply the sweep's early termination rule now; see :mod:`sweeplab.engine.stopping`."""
+        if isinstance(self.store, ServerCoordinatedStore):
+            return self.store.evaluate_stopping(sweep_id)
         return evaluate_stopping(self.store, self.sweep_config(sweep_id), sweep_id, self.clock())
 
     def stop_decisions(self, sweep_id: str) -> list[StopDecision]:

@@ -104,7 +104,7 @@ def agent(
     """
     from dataclasses import replace
 
-    from sweeplab.agent import (
+    from sweeplab.agents import (
         AgentLoop,
         AgentSettings,
         FunctionLauncher,

@@ -275,6 +275,12 @@ class Store(ABC):
 
     # --- derived helpers, built on the primitives ------------------------------------------------
 
+    def list_projects(self) -> list[str]:
+        """Every project holding a sweep or a run, sorted by name."""
+        names = {sweep.project for sweep in self.list_sweeps()}
+        names.update(run.project for run in self.list_runs(RunQuery()))
+        return sorted(names)
+
     def sweep_runs(self, sweep_id: str) -> list[RunRecord]:
         return self.list_runs(RunQuery(sweep_id=sweep_id))
 

@@ -17,6 +17,7 @@ from sweeplab import __version__
 from sweeplab.domain import RunRecord, RunState, SweepRecord, SweepState
 from sweeplab.errors import ConflictError, NotFoundError, RunFinishedError
 from sweeplab.store.base import (
+    ApiKeyRecord,
     Claim,
     ClaimPlanner,
     MetricRow,
@@ -43,6 +44,7 @@ class MemoryStore(Store):
         self._runs: dict[str, RunRecord] = {}
         # run id -> metric key -> step -> value
         self._metrics: dict[str, dict[str, dict[int, float]]] = {}
+        self._api_keys: dict[str, ApiKeyRecord] = {}  # by key hash
 
     # --- sweeps --------------------------------------------------------------------------------
 
@@ -236,6 +238,43 @@ class MemoryStore(Store):
                     )
                     reaped.append(run_id)
         return reaped
+
+    # --- API keys ----------------------------------------------------------------------------
+
+    def create_api_key(
+        self, key_hash: str, read_only: bool, name: str = "", now: float | None = None
+    ) -> ApiKeyRecord:
+        with self._lock:
+            if key_hash in self._api_keys:
+                taken = self._api_keys[key_hash].key_id
+                raise ConflictError(f"an API key with this hash already exists (id {taken})")
+            record = ApiKeyRecord(
+                key_id=new_id(12),
+                key_hash=key_hash,
+                read_only=read_only,
+                name=name,
+                created_at=time.time() if now is None else now,
+            )
+            self._api_keys[key_hash] = record
+            return record
+
+    def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        with self._lock:
+            return self._api_keys.get(key_hash)
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        with self._lock:
+            return list(self._api_keys.values())
+
+    def delete_api_key(self, key_id: str) -> None:
+        with self._lock:
+            for key_hash, record in self._api_keys.items():
+                if record.key_id == key_id:
+                    del self._api_keys[key_hash]
+                    return
+        raise NotFoundError(
+            f"no API key with id {key_id!r}; `sweeplab server list-keys` shows them"
+        )
 
     # --- helpers -------------------------------------------------------------------------------
 

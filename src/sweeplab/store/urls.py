@@ -5,7 +5,7 @@
 | ``memory://`` | :class:`~sweeplab.store.memory.MemoryStore` |
 | ``sqlite:///relative.db``, ``sqlite:////absolute/path.db`` | SQLite via :class:`SqlStore` |
 | ``postgresql+psycopg://user:pw@host/db`` (or ``postgresql://``) | PostgreSQL via ``SqlStore`` |
-| ``http://``, ``https://`` | a sweeplab server (arrives with the server) |
+| ``http://host:port``, ``https://host/sub/path`` | a sweeplab server via ``RemoteStore`` |
 
 Implementations are imported here, on first use, so ``import sweeplab`` never loads SQLAlchemy.
 """
@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sweeplab.errors import StoreUrlError
 from sweeplab.store.base import Store
+
+if TYPE_CHECKING:
+    from sweeplab.wire.retry import RetryPolicy
 
 DIR_VARIABLES = ("SWEEPLAB_DIR", "WANDB_DIR")
 DEFAULT_DIR = "sweeplab"
@@ -49,6 +53,35 @@ def url_scheme(url: str) -> str:
     return scheme.lower() if separator else ""
 
 
+def _open_remote(url: str) -> Store:
+    """A ``RemoteStore`` for the server at ``url``, with ``SWEEPLAB_API_KEY`` (or
+    ``WANDB_API_KEY``), else the key ``sweeplab login URL`` saved for it."""
+    # The credentials file belongs to the SDK's settings; imported here, lazily, so a server
+    # URL opens the same way from the SDK, the CLI and ``open_store`` alike.
+    from sweeplab.sdk.settings import env_value, saved_api_key
+    from sweeplab.store.remote import RemoteStore
+
+    if "?" in url or "#" in url:
+        raise StoreUrlError(
+            f"server URL {url!r} must not carry a query or fragment; give the server's base "
+            "address (http://host:8080), and the key in SWEEPLAB_API_KEY or `sweeplab login`"
+        )
+    api_key = env_value("API_KEY") or saved_api_key(url)
+    return RemoteStore(url, api_key, retry=_retry_policy())
+
+
+def _retry_policy() -> RetryPolicy | None:
+    """``SWEEPLAB_HTTP_RETRIES``: how many tries a server request gets (default: 6)."""
+    from sweeplab.wire.retry import RetryPolicy
+
+    text = os.environ.get("SWEEPLAB_HTTP_RETRIES")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise StoreUrlError(f"SWEEPLAB_HTTP_RETRIES={text!r}: expected a whole number >= 1")
+    return RetryPolicy(attempts=int(text))
+
+
 def open_store(url: str) -> Store:
     """Open the store ``url`` names; raise :class:`StoreUrlError` for a scheme sweeplab lacks."""
     scheme = url_scheme(url)
@@ -61,11 +94,7 @@ def open_store(url: str) -> Store:
 
         return SqlStore(url)
     if scheme in _REMOTE_SCHEMES:
-        raise StoreUrlError(
-            f"cannot open {url!r}: the remote (HTTP) store arrives with the sweeplab server; "
-            "for now use the embedded store (unset SWEEPLAB_BASE_URL) or a sqlite:/// or "
-            "postgresql+psycopg:// URL"
-        )
+        return _open_remote(url)
     raise StoreUrlError(
         f"unknown store URL {url!r}: use memory://, sqlite:///path/to/sweeplab.db, "
         "postgresql+psycopg://user:password@host/database or http(s)://host:port"

@@ -128,9 +128,22 @@ class Database:
         self._turns: threading.RLock | None = (
             threading.RLock() if is_sqlite_memory(self.engine.url) else None
         )
+        # A SQLite file has one writer at a time. Threads of this process take turns on a
+        # lock, which hands over at once; left to SQLite, a waiting writer polls with sleeps
+        # that back off up to 100 ms, so 100 agents' writes through one server waited
+        # seconds for locks held about a millisecond. Other processes still wait in
+        # busy_timeout.
+        self._write_turns: threading.Lock | None = (
+            threading.Lock() if self.is_sqlite and self._turns is None else None
+        )
+        if self._write_turns is not None:
+            _renew_lock_after_fork(self)
 
     def _turn(self) -> AbstractContextManager[Any]:
         return self._turns if self._turns is not None else nullcontext()
+
+    def _write_turn(self) -> AbstractContextManager[Any]:
+        return self._write_turns if self._write_turns is not None else nullcontext()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -144,7 +157,7 @@ class Database:
 
         On PostgreSQL the caller locks what it reads with ``FOR UPDATE``.
         """
-        with self._turn(), self.engine.connect() as connection:
+        with self._turn(), self._write_turn(), self.engine.connect() as connection:
             if self.is_sqlite:
                 connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
             with connection.begin():
@@ -152,3 +165,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _renew_lock_after_fork(database: Database) -> None:
+    """A forked child gets a fresh write lock (the parent's may be held by a thread that
+    does not exist in the child)."""
+    database_ref = weakref.ref(database)
+
+    def renew() -> None:
+        forked = database_ref()
+        if forked is not None:
+            forked._write_turns = threading.Lock()
+
+    os.register_at_fork(after_in_child=renew)

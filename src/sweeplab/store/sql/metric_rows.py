@@ -41,7 +41,8 @@ def insert_rows(connection: Connection, run_id: str, rows: Sequence[MetricRow]) 
     The statement is the dialect's insert construct, compiled once; rows go to the driver's
     ``executemany`` directly, because per-row parameter processing in SQLAlchemy costs about
     twice the insert itself (a 20k-row batch is the SDK's normal shipment). Returns the
-    driver's count of inserted rows (exact on SQLite; callers on other dialects filter first).
+    driver's count of inserted rows (exact with sqlite3 and psycopg 3, which sum
+    ``executemany``'s row counts).
     """
     if not rows:
         return 0

@@ -25,7 +25,7 @@ VERSION_TABLE = "sweeplab_schema_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Every revision under migrations/versions, oldest first; the last is the head this code
 # needs. A test keeps this in step with the migration scripts.
-REVISIONS: tuple[str, ...] = ("0001_initial",)
+REVISIONS: tuple[str, ...] = ("0001_initial", "0002_api_keys")
 SWEEPLAB_TABLES = ("sweeps", "runs", "metrics")
 # A key for PostgreSQL's advisory lock, so parallel first opens migrate once.
 _MIGRATION_LOCK_KEY = 0x5E_EB_1A_B0
@@ -35,8 +35,13 @@ def head_revision() -> str:
     return REVISIONS[-1]
 
 
+def shown_url(url: str) -> str:
+    """``url`` fit for messages: a PostgreSQL password shows as ``***``."""
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
 def upgrade_command(url: str) -> str:
-    return f"sweeplab db upgrade --store {url}"
+    return f"sweeplab db upgrade --store {shown_url(url)}"
 
 
 def alembic_config(url: str, connection: Connection | None = None) -> Config:
@@ -66,9 +71,9 @@ def current_revision(connection: Connection, url: str) -> str | _Fresh | None:
         present = [name for name in SWEEPLAB_TABLES if inspector.has_table(name)]
         if present:
             raise StoreError(
-                f"{url} has tables {', '.join(present)} but no sweeplab schema version, so it "
-                "is not a sweeplab database (or was created by hand); point --store at a "
-                "sweeplab database or a new file"
+                f"{shown_url(url)} has tables {', '.join(present)} but no sweeplab schema "
+                "version, so it is not a sweeplab database (or was created by hand); point "
+                "--store at a sweeplab database or a new file"
             )
         return FRESH
     rows = connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
@@ -82,12 +87,12 @@ def check_revision(revision: str | None, url: str) -> None:
     if revision is None or revision in REVISIONS:
         shown = revision or "empty (no revision)"
         raise SchemaOutdatedError(
-            f"the database schema at {url} is older than this sweeplab needs "
+            f"the database schema at {shown_url(url)} is older than this sweeplab needs "
             f"(database: {shown}, needed: {head_revision()}); back the database up, then "
             f"run: {upgrade_command(url)}"
         )
     raise SchemaTooNewError(
-        f"the database schema at {url} is newer than this sweeplab knows (database: "
+        f"the database schema at {shown_url(url)} is newer than this sweeplab knows (database: "
         f"{revision}, newest known: {head_revision()}); a newer sweeplab wrote it, so upgrade "
         "sweeplab (pip install -U sweeplab) to use it"
     )

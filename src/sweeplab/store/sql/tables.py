@@ -87,3 +87,15 @@ metrics = sa.Table(
     sa.PrimaryKeyConstraint("run_id", "key", "step", name="pk_metrics"),
     sqlite_with_rowid=False,
 )
+
+# A sweeplab server's API keys, by SHA-256 (see sweeplab.server.api_keys); never the key itself.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("read_only", sa.Boolean, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
+)

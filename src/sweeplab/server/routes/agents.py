@@ -1,0 +1,115 @@
+"""Agents and claims: the server's controller hands out runs and judges early termination.
+
+- ``POST /sweeps/{id}/claims``: the sweep's next run, claimed exactly once across all agents
+  (``Controller.claim_next_run`` in one store transaction); a repeated ``request_id`` gets the
+  first answer again.
+- ``POST /runs/{id}/agent-heartbeat``: judge the sweep's early termination (at most once a
+  second per sweep), extend the lease, and tell the agent ``continue``, ``stop`` or ``exit``.
+- ``GET /sweeps/{id}/claim-snapshot`` + ``POST /sweeps/{id}/planned-claims``: claims with a
+  planner that runs on the client (``RemoteStore.claim_run``): the decision is applied only
+  if the sweep still matches the snapshot's fingerprint, else the answer is ``stale``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Depends
+
+from sweeplab.domain import RunRecord, RunState, SweepRecord
+from sweeplab.errors import SweeplabError
+from sweeplab.server.auth import require_read, require_write
+from sweeplab.server.claims import fingerprint
+from sweeplab.server.routes.params import RunIdPath, SweepIdPath
+from sweeplab.server.state import ServerState, StateDep, StoreDep
+from sweeplab.store.base import PlannedRun, SweepDone
+from sweeplab.wire.models import ClaimOut, ClaimSnapshotOut, HeartbeatOut, RunOut, SweepOut
+from sweeplab.wire.requests import ClaimRequest, Heartbeat, PlannedClaim
+
+router = APIRouter(prefix="/api/v1", tags=["agents"])
+log = logging.getLogger("sweeplab.server")
+
+
+@router.post(
+    "/sweeps/{sweep_id}/claims", response_model=ClaimOut, dependencies=[Depends(require_write)]
+)
+def claim_next_run(sweep_id: SweepIdPath, body: ClaimRequest, state: StateDep) -> ClaimOut:
+    """Start the sweep's next run, leased for ``lease_seconds`` on the server's clock; without
+    a run, ``sweep`` and ``reason`` say why (finished, paused, stopped)."""
+    return state.recent_claims.answer(
+        body.request_id,
+        lambda: ClaimOut.from_claim(state.controller.claim_next_run(sweep_id, body.lease_seconds)),
+    )
+
+
+@router.post(
+    "/runs/{run_id}/agent-heartbeat",
+    response_model=HeartbeatOut,
+    dependencies=[Depends(require_write)],
+)
+def agent_heartbeat(run_id: RunIdPath, body: Heartbeat, state: StateDep) -> HeartbeatOut:
+    """Judge early termination, extend the lease, and say what the agent should do."""
+    run = state.store.get_run(run_id)
+    if run.sweep_id is not None and run.state is RunState.RUNNING:
+        _judge_stopping(state, run.sweep_id)
+    run = state.controller.heartbeat(run_id, body.lease_seconds)
+    sweep = state.store.get_sweep(run.sweep_id) if run.sweep_id is not None else None
+    return _heartbeat_answer(run, sweep)
+
+
+def _judge_stopping(state: ServerState, sweep_id: str) -> None:
+    try:
+        state.stopping.judge(sweep_id, lambda: state.controller.evaluate_stopping(sweep_id))
+    except SweeplabError as error:  # a heartbeat must still extend the lease
+        log.warning("could not judge early termination of sweep %s: %s", sweep_id, error)
+
+
+def _heartbeat_answer(run: RunRecord, sweep: SweepRecord | None) -> HeartbeatOut:
+    out = RunOut.from_record(run)
+    if run.stop_requested:
+        return HeartbeatOut(run=out, command="stop", reason=run.stop_requested)
+    if run.state.is_terminal and run.state is not RunState.CRASHED:
+        return HeartbeatOut(run=out, command="stop", reason=f"the run is {run.state.value}")
+    if sweep is not None and sweep.state.is_terminal:
+        why = sweep.state_reason or f"sweep {sweep.sweep_id} is {sweep.state.value}"
+        return HeartbeatOut(run=out, command="exit", reason=why)
+    return HeartbeatOut(run=out, command="continue")
+
+
+@router.get(
+    "/sweeps/{sweep_id}/claim-snapshot",
+    response_model=ClaimSnapshotOut,
+    dependencies=[Depends(require_read)],
+)
+def claim_snapshot(sweep_id: SweepIdPath, store: StoreDep) -> ClaimSnapshotOut:
+    """The sweep and its runs as a planner sees them, and their fingerprint."""
+    sweep = store.get_sweep(sweep_id)
+    runs = store.sweep_runs(sweep_id)
+    return ClaimSnapshotOut(
+        sweep=SweepOut.from_record(sweep),
+        runs=[RunOut.from_record(run) for run in runs],
+        fingerprint=fingerprint(sweep, runs),
+    )
+
+
+@router.post(
+    "/sweeps/{sweep_id}/planned-claims",
+    response_model=ClaimOut,
+    dependencies=[Depends(require_write)],
+)
+def planned_claim(sweep_id: SweepIdPath, body: PlannedClaim, store: StoreDep) -> ClaimOut:
+    """Apply a client planner's decision in one transaction if the sweep and its runs still
+    match ``fingerprint``; otherwise change nothing and answer ``stale: true``."""
+    decision = body.decision.to_decision()
+    stale = False
+
+    def planner(sweep: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun | SweepDone | None:
+        nonlocal stale
+        if fingerprint(sweep, runs) != body.fingerprint:
+            stale = True
+            return None
+        return decision
+
+    claim = store.claim_run(sweep_id, planner, body.lease_seconds, now=body.now)
+    return ClaimOut.from_claim(claim).model_copy(update={"stale": stale})

@@ -1,0 +1,50 @@
+"""``/api/v1/runs/{id}/metrics``: batched idempotent ingest; full or downsampled reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from sweeplab.errors import RequestError
+from sweeplab.server.auth import require_read, require_write
+from sweeplab.server.downsample import downsample_min_max
+from sweeplab.server.routes.params import RunIdPath
+from sweeplab.server.state import StoreDep
+from sweeplab.wire import limits
+from sweeplab.wire.models import LoggedOut, MetricsOut
+from sweeplab.wire.requests import MetricBatch
+
+router = APIRouter(prefix="/api/v1", tags=["metrics"])
+
+
+@router.post(
+    "/runs/{run_id}/metrics", response_model=LoggedOut, dependencies=[Depends(require_write)]
+)
+def log_metrics(run_id: RunIdPath, body: MetricBatch, store: StoreDep) -> LoggedOut:
+    """Store ``[step, key, value, wall_time]`` rows; a row already stored keeps its first
+    value, so resending a batch is harmless. Returns how many rows were new."""
+    return LoggedOut(new_rows=store.log_metrics(run_id, body.to_rows()))
+
+
+@router.get(
+    "/runs/{run_id}/metrics", response_model=MetricsOut, dependencies=[Depends(require_read)]
+)
+def read_metrics(
+    run_id: RunIdPath,
+    store: StoreDep,
+    keys: Annotated[list[str] | None, Query(max_length=limits.MAX_METRIC_KEYS_PER_READ)] = None,
+    samples: Annotated[int | None, Query(ge=limits.MIN_SAMPLES, le=limits.MAX_SAMPLES)] = None,
+) -> MetricsOut:
+    """Each key's ``[step, value]`` pairs in step order (every key without ``keys``).
+    ``samples=N`` returns at most N points per key, keeping each stretch's min and max."""
+    for key in keys or ():
+        if not 0 < len(key) <= limits.MAX_METRIC_KEY_CHARS:
+            raise RequestError(
+                f"metric keys must have 1 to {limits.MAX_METRIC_KEY_CHARS} characters, "
+                f"got one of {len(key)}"
+            )
+    series = store.read_metrics(run_id, keys)
+    if samples is not None:
+        series = {key: downsample_min_max(points, samples) for key, points in series.items()}
+    return MetricsOut(metrics=series)

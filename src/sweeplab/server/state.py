@@ -1,0 +1,106 @@
+"""What every request handler shares, kept on ``app.state.sweeplab``: :class:`ServerState`.
+
+Handlers reach it through the FastAPI dependencies at the bottom (``StoreDep``,
+``ControllerDep``, ``StateDep``), so no module holds a global store.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from sweeplab.domain import StopDecision
+from sweeplab.engine import Controller
+from sweeplab.server.auth import Authenticator
+from sweeplab.server.claims import RecentClaims
+from sweeplab.server.settings import ServerSettings
+from sweeplab.store.base import Store
+
+# An agent heartbeat re-judges its sweep's early termination at most this often: with many
+# agents on one sweep, one judgement serves all the heartbeats in between.
+STOPPING_INTERVAL_SECONDS = 1.0
+
+
+@dataclass
+class StoppingThrottle:
+    """Judges each sweep's early termination at most once per ``interval_seconds``.
+
+    Every agent heartbeat (and every agent's explicit judgement) asks; with a hundred agents
+    on one sweep, one judgement a second serves them all, and askers in between get the last
+    verdicts.
+    """
+
+    interval_seconds: float = STOPPING_INTERVAL_SECONDS
+    _last: dict[str, tuple[float, list[StopDecision]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def judge(
+        self, sweep_id: str, evaluate: Callable[[], list[StopDecision]]
+    ) -> list[StopDecision]:
+        """``evaluate()``'s verdicts, or the last ones if they are recent enough."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(sweep_id)
+            if last is not None and now - last[0] < self.interval_seconds:
+                return last[1]
+            if len(self._last) > 10_000:
+                self._last.clear()
+            # Noted before judging, so concurrent askers do not all judge at once.
+            self._last[sweep_id] = (now, last[1] if last is not None else [])
+        decisions = evaluate()
+        with self._lock:
+            self._last[sweep_id] = (now, decisions)
+        return decisions
+
+
+@dataclass
+class ReapThrottle:
+    """Agents ask the server to reap on every beat; the server reaps by itself anyway, so
+    such requests reap at most once per ``interval_seconds`` (each reap takes the database's
+    write lock)."""
+
+    interval_seconds: float = 1.0
+    _last: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if self._last is not None and now - self._last < self.interval_seconds:
+                return False
+            self._last = now
+            return True
+
+
+@dataclass
+class ServerState:
+    store: Store
+    settings: ServerSettings
+    controller: Controller
+    authenticator: Authenticator
+    recent_claims: RecentClaims = field(default_factory=RecentClaims)
+    stopping: StoppingThrottle = field(default_factory=StoppingThrottle)
+    reaping: ReapThrottle = field(default_factory=ReapThrottle)
+
+
+def server_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.sweeplab
+    return state
+
+
+def store_of(request: Request) -> Store:
+    return server_state(request).store
+
+
+def controller_of(request: Request) -> Controller:
+    return server_state(request).controller
+
+
+StateDep = Annotated[ServerState, Depends(server_state)]
+StoreDep = Annotated[Store, Depends(store_of)]
+ControllerDep = Annotated[Controller, Depends(controller_of)]

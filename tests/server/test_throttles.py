@@ -1,0 +1,37 @@
+"""Judging early termination and reaping on behalf of many agents, at most once a second."""
+
+from __future__ import annotations
+
+import httpx
+
+from sweeplab.domain import StopDecision
+from sweeplab.server.state import ReapThrottle, StoppingThrottle
+from sweeplab.store.base import NewRun, Store
+
+
+def test_stopping_verdicts_are_reused_within_the_interval() -> None:
+    throttle = StoppingThrottle(interval_seconds=60)
+    calls: list[int] = []
+
+    def evaluate() -> list[StopDecision]:
+        calls.append(1)
+        return [StopDecision("r", True, f"call {len(calls)}")]
+
+    first = throttle.judge("s", evaluate)
+    assert throttle.judge("s", evaluate) == first
+    assert len(calls) == 1
+    throttle.judge("other", evaluate)
+    assert len(calls) == 2
+    assert StoppingThrottle(interval_seconds=0).judge("s", evaluate)[0].reason == "call 3"
+
+
+def test_reaps_without_a_time_are_throttled(client: httpx.Client, store: Store) -> None:
+    assert ReapThrottle(interval_seconds=60).due()
+    run = store.create_run(NewRun(project="p"))
+    store.heartbeat(run.run_id, 1.0, now=0.0)  # expired long ago
+    assert client.post("/api/v1/runs/reap", json={}).json()["run_ids"] == [run.run_id]
+    again = store.create_run(NewRun(project="p"))
+    store.heartbeat(again.run_id, 1.0, now=0.0)
+    assert client.post("/api/v1/runs/reap", json={}).json()["run_ids"] == []  # too soon
+    explicit = client.post("/api/v1/runs/reap", json={"now": 10.0}).json()["run_ids"]
+    assert explicit == [again.run_id]
