@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,20 @@ from sweeplab.sweep_config.sweep import (
     MetricSpec,
     SweepConfig,
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread() -> Iterator[None]:
+    """bayes works on matrices of at most 300 x 300: extra BLAS threads only add overhead, and
+    on a busy machine (tests in parallel) spinning OpenBLAS threads slow it several times."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, no limit
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
+
 
 LOSS = "loss"
 
@@ -479,3 +493,13 @@ def test_no_free_candidate_falls_back_and_says_so(monkeypatch: pytest.MonkeyPatc
     assert "already been run" in proposed.info["fallback_reason"]
     taken = {(r.config["a"], r.config["b"], r.config["c"]) for r in history}
     assert (proposed.config["a"], proposed.config["b"], proposed.config["c"]) not in taken
+
+
+def test_a_constant_metric_is_still_modelled_and_explores() -> None:
+    config = sweep(XY)
+    history = random_history(config, 10, lambda c: 1.0)
+    proposed = ask(config, history)
+    assert proposed.info["phase"] == "model"
+    points = np.array([[r.config["x"], r.config["y"]] for r in history])
+    gap = np.min(np.linalg.norm(points - [proposed.config["x"], proposed.config["y"]], axis=1))
+    assert gap > 0.05  # nothing to exploit: it goes where the model knows least

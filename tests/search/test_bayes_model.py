@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -29,6 +31,19 @@ from sweeplab.sweep_config.params import Categorical, IntUniform, Uniform
 
 CATEGORICAL = np.array([False, False, True])
 CARDINALITIES = np.array([0, 0, 3])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread() -> Iterator[None]:
+    """bayes works on matrices of at most 300 x 300: extra BLAS threads only add overhead, and
+    on a busy machine (tests in parallel) spinning OpenBLAS threads slow it several times."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, no limit
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
 
 
 def mixed_rows(count: int, seed: int) -> np.ndarray:

@@ -240,3 +240,25 @@ def test_all_rows_enumerates_a_discrete_space_in_key_order() -> None:
     assert space.size == len(rows) == 6
     assert space.point_keys(rows) == [space.key_of_index(i) for i in range(6)]
     assert [space.decode(row)["b"] for row in rows[:2]] == ["x", "z"]
+
+
+def test_decoded_lists_and_dicts_are_copies_of_the_spec_values() -> None:
+    space = build_space(
+        [
+            (
+                ("layers",),
+                Categorical(
+                    (
+                        [64, 64],
+                        [128],
+                    )
+                ),
+            ),
+            (("extra",), Constant({"a": [1]})),
+        ]
+    )
+    config = space.decode(np.array([0.0]))
+    config["layers"].append(1)
+    config["extra"]["a"].append(2)
+    again = space.decode(np.array([0.0]))
+    assert again == {"layers": [64, 64], "extra": {"a": [1]}}

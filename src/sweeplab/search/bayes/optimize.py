@@ -121,7 +121,7 @@ def _local_candidates(
     """Perturbations of the anchors: Gaussian steps on numeric columns, category flips."""
     centers = anchors[np.arange(count) % len(anchors)]
     scales = np.asarray(_LOCAL_SCALES)[rng.integers(len(_LOCAL_SCALES), size=count)]
-    # Perturb each column with probability max(1/d, 20/d) capped at 1, at least one column.
+    # Perturb each column with probability min(1, 20/d) (as TuRBO does), and at least one.
     width = space.width
     mask = rng.random((count, width)) < min(1.0, 20.0 / width)
     mask[np.arange(count), rng.integers(width, size=count)] = True

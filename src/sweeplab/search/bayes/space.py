@@ -17,6 +17,7 @@ every suggestion.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -285,11 +286,15 @@ class SearchSpace:
         return tuple(reversed(key))
 
     def decode(self, row: np.ndarray) -> dict[str, Any]:
-        """A snapped row → the nested config a run receives (constants included)."""
-        flat: dict[ParamPath, Any] = dict(self.constants)
+        """A snapped row → the nested config a run receives (constants included).
+
+        Constant and categorical values are copies, so a caller changing a suggested list or
+        dict can never change the sweep config.
+        """
+        flat: dict[ParamPath, Any] = {path: copy.deepcopy(value) for path, value in self.constants}
         for column, dim in enumerate(self.dims):
             if isinstance(dim, CategoricalDim):
-                flat[dim.path] = dim.values[int(row[column])]
+                flat[dim.path] = copy.deepcopy(dim.values[int(row[column])])
             else:
                 flat[dim.path] = dim.value(float(row[column]))
         return nest_values(flat)
