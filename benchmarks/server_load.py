@@ -2,7 +2,7 @@
 
     python benchmarks/server_load.py [--stores sqlite postgresql] [--agents 10 50 100]
                                      [--seconds 20] [--page-runs 10000] [--server cli|app]
-                                     [--quick] [--output PATH]
+                                     [--flush-seconds 0.5] [--quick] [--output PATH]
 
 For each store (a SQLite file; PostgreSQL on a throwaway cluster from
 ``sweeplab.testing.postgres``), ``sweeplab server --store URL`` runs as a separate process on
@@ -76,13 +76,14 @@ def store_url(kind: str, directory: Path) -> Iterator[str]:
 
 
 def bench_store(
-    kind: str, agent_counts: list[int], seconds: float, page_runs: int, launcher: str
+    kind: str, args: argparse.Namespace
 ) -> tuple[list[LevelResult], PageResult | None, dict[str, float]]:
+    agent_counts, seconds, page_runs = args.agents, args.seconds, args.page_runs
     with tempfile.TemporaryDirectory(prefix="sweeplab-bench-") as temp, store_url(
         kind, Path(temp)
     ) as url:
         page_sweep_id = populate_page_sweep(url, page_runs) if page_runs else None
-        with ServerProcess(url, Path(temp), launcher) as server:
+        with ServerProcess(url, Path(temp), args.server) as server:
             idle = baseline_latencies(server.base_url, count=300)
             print(f"[{kind}] healthz idle p50 {idle['p50_ms']:.2f} ms", file=sys.stderr)
             page = (
@@ -94,7 +95,7 @@ def bench_store(
                 print(f"[{kind}] page: {page.summary()}", file=sys.stderr)
             levels = []
             for agents in agent_counts:
-                level = run_level(server, url, agents, seconds)
+                level = run_level(server, url, agents, seconds, args.flush_seconds)
                 print(f"[{kind}] {agents} agents: {level.describe()}", file=sys.stderr)
                 levels.append(level)
     return levels, page, idle
@@ -113,6 +114,7 @@ def report(
     args: argparse.Namespace,
     wall_seconds: float,
     load_before: str,
+    not_run: dict[str, str],
 ) -> str:
     lines = [
         "# Server under load",
@@ -124,8 +126,9 @@ def report(
         f"(one keep-alive connection each, `server_load_http.py`), {args.seconds:.0f} s per "
         "level, each claiming runs of a grid sweep with hyperband and logging "
         f"{agents_module.STEPS_PER_SECOND:.0f} steps/s (3 metrics a step; every "
-        f"{agents_module.SHIP_EVERY_SECONDS} s the rows, then the summary, as the SDK's writer "
-        f"flushes), heartbeat every {agents_module.HEARTBEAT_EVERY_SECONDS:.0f} s, runs of "
+        f"{args.flush_seconds:g} s the rows, then the summary, as the SDK's writer flushes; "
+        f"its default is {agents_module.SHIP_EVERY_SECONDS:g} s), heartbeat "
+        f"every {agents_module.HEARTBEAT_EVERY_SECONDS:.0f} s, runs of "
         f"{agents_module.RUN_SECONDS[0]:.0f}-{agents_module.RUN_SECONDS[1]:.0f} s. Latencies "
         "are client-side; *healthz* is `GET /healthz` (no database) timed alongside as the "
         "baseline, and *x idle* divides the claim p50 by the idle healthz p50. *ingest* is "
@@ -182,6 +185,8 @@ def report(
             "",
         ]
     lines += ["## Targets", "", *target_lines(results), ""]
+    if not_run:
+        lines += ["## Not run", "", *(f"- {kind}: {why}" for kind, why in not_run.items()), ""]
     errors = [
         f"- {kind}, {level.agents} agents: {message} x{count}"
         for kind, (levels, _, _) in results.items()
@@ -235,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", choices=["cli", "app"], default="cli",
                         help="cli: `sweeplab server` (default); app: create_app under "
                         "uvicorn.run, which binds its own socket")
+    parser.add_argument("--flush-seconds", type=float, default=agents_module.SHIP_EVERY_SECONDS,
+                        help="how often each agent ships its rows and summary (the SDK "
+                        "writer's default)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 10 agents for 5 s, a 1,000-run page")
     parser.add_argument("--output", type=Path, default=None)
@@ -246,11 +254,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     load_before = _load_average()
-    results = {
-        kind: bench_store(kind, args.agents, args.seconds, args.page_runs, args.server)
-        for kind in args.stores
-    }
-    text = report(results, args, time.monotonic() - started, load_before)
+    from sweeplab.testing.postgres import PostgresUnavailable
+
+    results = {}
+    not_run: dict[str, str] = {}
+    for kind in args.stores:
+        try:
+            results[kind] = bench_store(kind, args)
+        except PostgresUnavailable as missing:
+            not_run[kind] = str(missing)
+            print(f"[{kind}] not run: {missing}", file=sys.stderr)
+    text = report(results, args, time.monotonic() - started, load_before, not_run)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text + "\n", encoding="utf-8")
     print(text)

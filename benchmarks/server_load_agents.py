@@ -131,8 +131,9 @@ class LevelResult:
 
 class _Agent:
     def __init__(self, client: HttpClient, sweep_id: str, result: LevelResult,
-                 deadline: float, rng: random.Random) -> None:
+                 deadline: float, rng: random.Random, *, flush_seconds: float) -> None:
         self.client = client
+        self.flush_seconds = flush_seconds
         self.sweep_id = sweep_id
         self.result = result
         self.deadline = deadline
@@ -182,7 +183,7 @@ class _Agent:
             now = time.monotonic()
             if now >= ends:
                 break
-            await asyncio.sleep(min(SHIP_EVERY_SECONDS, ends - now))
+            await asyncio.sleep(min(self.flush_seconds, ends - now))
             # The steps logged since the last flush (rows are made here, not one wake-up per
             # step, so the load generator spends its CPU on requests).
             due = int((time.monotonic() - started) * STEPS_PER_SECOND)
@@ -241,12 +242,15 @@ async def _probe(client: HttpClient, result: LevelResult, deadline: float) -> No
 
 
 async def _play(base_url: str, sweep_id: str, agents: int, seconds: float,
-                result: LevelResult) -> None:
+                result: LevelResult, *, flush_seconds: float) -> None:
     deadline = time.monotonic() + seconds
     clients = [HttpClient(base_url, REQUEST_TIMEOUT_SECONDS) for _ in range(agents + 1)]
     try:
         tasks = [
-            _Agent(clients[index], sweep_id, result, deadline, random.Random(index)).work()
+            _Agent(
+                clients[index], sweep_id, result, deadline, random.Random(index),
+                flush_seconds=flush_seconds,
+            ).work()
             for index in range(agents)
         ]
         await asyncio.wait_for(
@@ -258,7 +262,13 @@ async def _play(base_url: str, sweep_id: str, agents: int, seconds: float,
             client.close()
 
 
-def run_level(server: ServerProcess, store_url: str, agents: int, seconds: float) -> LevelResult:
+def run_level(
+    server: ServerProcess,
+    store_url: str,
+    agents: int,
+    seconds: float,
+    flush_seconds: float = SHIP_EVERY_SECONDS,
+) -> LevelResult:
     """``agents`` agents on a new sweep for ``seconds``; then the database is checked."""
     created = httpx.post(
         f"{server.base_url}{API}/sweeps",
@@ -270,7 +280,9 @@ def run_level(server: ServerProcess, store_url: str, agents: int, seconds: float
     result = LevelResult(agents=agents, seconds=seconds)
     server.reset_peak()
     started = time.monotonic()
-    asyncio.run(_play(server.base_url, sweep_id, agents, seconds, result))
+    asyncio.run(
+        _play(server.base_url, sweep_id, agents, seconds, result, flush_seconds=flush_seconds)
+    )
     result.wall_seconds = time.monotonic() - started
     result.rss_peak_bytes = server.peak_rss_bytes
     _check_database(store_url, sweep_id, result)

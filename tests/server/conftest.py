@@ -65,7 +65,8 @@ class LiveServer:
 @pytest.fixture
 def live_server(store: Store, settings: ServerSettings) -> Iterator[LiveServer]:
     """``create_app(store)`` under uvicorn on a free loopback port, on a thread (lifespan on)."""
-    listener = socket.socket()
+    # IPPROTO_TCP so asyncio disables Nagle (see sweeplab.cli.server_commands._listen).
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     config = uvicorn.Config(

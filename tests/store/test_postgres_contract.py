@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 import multiprocessing
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -256,3 +260,56 @@ def _revisions(url: str) -> list[str]:
             ]
     finally:
         engine.dispose()
+
+
+def test_a_cluster_left_running_stops_when_its_process_exits(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    """A run that ends without fixture teardown (interrupted) leaves no server behind."""
+    script = (
+        "from sweeplab.testing.postgres import start_cluster\n"
+        "print(start_cluster().root_dir)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    root_dir = Path(done.stdout.strip())
+    assert root_dir.name.startswith("sweeplab-pg-")
+    assert not root_dir.exists()
+
+
+def test_a_server_that_will_not_start_is_reported_with_its_log(
+    postgres_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        postgres, "_SERVER_SETTINGS", {**postgres._SERVER_SETTINGS, "shared_buffers": "bogus"}
+    )
+    made: list[str] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def recording_mkdtemp(**options: str) -> str:
+        made.append(real_mkdtemp(**options))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
+    with pytest.raises(RuntimeError, match=r"(?s)failed to start.*server log:.*shared_buffers"):
+        postgres.start_cluster()
+    assert len(made) == 1
+    assert not Path(made[0]).exists()  # nothing left behind
+
+
+def test_a_failing_initdb_is_reported_with_its_output(
+    postgres_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_bin = Path(tempfile.mkdtemp(prefix="sweeplab-fake-pg-", dir="/tmp"))
+    try:
+        fake_bin.chmod(0o755)
+        for tool in ("initdb", "pg_ctl"):
+            script = fake_bin / tool
+            script.write_text("#!/bin/sh\necho no space left >&2\nexit 3\n")
+            script.chmod(0o755)
+        monkeypatch.setattr(postgres, "find_bin_dir", lambda: fake_bin)
+        with pytest.raises(RuntimeError, match=r"initdb .* failed with exit 3: no space left"):
+            postgres.start_cluster()
+    finally:
+        shutil.rmtree(fake_bin)

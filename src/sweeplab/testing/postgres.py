@@ -22,6 +22,7 @@ Fixtures (register with ``pytest_plugins = ["sweeplab.testing.postgres"]``):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import itertools
@@ -192,9 +193,11 @@ def start_cluster() -> PostgresCluster:
     bin_dir = find_bin_dir()
     assert bin_dir is not None
     run_as = SERVER_USER if os.geteuid() == 0 else None
-    # A short path under /tmp: the server's unix socket path must fit in 107 bytes, and the
-    # postgres user must be able to reach it (pytest's tmp_path is private to root).
-    root_dir = Path(tempfile.mkdtemp(prefix="sweeplab-pg-"))
+    # A short path under /tmp, not $TMPDIR or pytest's tmp_path: the server's unix socket path
+    # must fit in 107 bytes, and the postgres user must be able to reach it.
+    root_dir = Path(
+        tempfile.mkdtemp(prefix="sweeplab-pg-", dir="/tmp" if os.path.isdir("/tmp") else None)
+    )
     if run_as is not None:
         shutil.chown(root_dir, user=run_as, group=run_as)
     cluster = PostgresCluster(bin_dir=bin_dir, root_dir=root_dir, port=0, run_as=run_as)
@@ -205,6 +208,9 @@ def start_cluster() -> PostgresCluster:
             cluster.port = _free_port()
             if _pg_ctl_start(cluster, last_attempt=attempt == _START_ATTEMPTS):
                 cluster.startup_seconds = time.monotonic() - started
+                # Interrupted runs skip fixture teardown; a server left behind would outlive
+                # them. Only the process that started it stops it (not a forked child).
+                atexit.register(_stop_if_started_here, cluster, os.getpid())
                 return cluster
     except BaseException:
         cluster.stop()
@@ -219,6 +225,11 @@ def running_cluster() -> Iterator[PostgresCluster]:
     try:
         yield cluster
     finally:
+        cluster.stop()
+
+
+def _stop_if_started_here(cluster: PostgresCluster, starter_pid: int) -> None:
+    if os.getpid() == starter_pid:
         cluster.stop()
 
 
