@@ -161,22 +161,40 @@ def _check_q(q: object, problems: list[str]) -> None:
 
 
 @dataclass(frozen=True)
-class QUniform(_Bounded):
-    """Uniform on [min, max] rounded to a multiple of q; values stay inside [min, max]."""
+class _Quantized(ParamSpec):
+    """A distribution whose draws are rounded to a multiple of ``q`` (default the int 1).
 
-    distribution: ClassVar[Distribution] = Distribution.Q_UNIFORM
+    Subclasses list ``_Quantized`` first (``class QNormal(_Quantized, _MuSigma)``), so ``q``
+    comes after the base's fields and its check runs after theirs. Bounded ones name the value
+    range a multiple of q must fall in (:meth:`_value_range`).
+    """
+
     q: float = 1
+
+    def _value_range(self) -> tuple[float, float] | None:
+        return None
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
         _check_q(self.q, problems)
-        if not problems:
-            _check_multiple_of_q(self, self.min, self.max, problems)
+        value_range = None if problems else self._value_range()
+        if value_range is not None:
+            _check_multiple_of_q(self, *value_range, problems)
         return problems
 
 
+@dataclass(frozen=True)
+class QUniform(_Quantized, _Bounded):
+    """Uniform on [min, max] rounded to a multiple of q; values stay inside [min, max]."""
+
+    distribution: ClassVar[Distribution] = Distribution.Q_UNIFORM
+
+    def _value_range(self) -> tuple[float, float]:
+        return self.min, self.max
+
+
 def _check_multiple_of_q(
-    spec: QUniform | QLogUniform | QLogUniformValues,
+    spec: _Quantized,
     low: float,
     high: float,
     problems: list[str],
@@ -224,33 +242,23 @@ class LogUniformValues(_PositiveBounded):
 
 
 @dataclass(frozen=True)
-class QLogUniform(LogUniform):
+class QLogUniform(_Quantized, LogUniform):
     """round(exp(U(min, max)) / q) * q, with exponents as bounds."""
 
     distribution: ClassVar[Distribution] = Distribution.Q_LOG_UNIFORM
-    q: float = 1
 
-    def _problems(self) -> list[str]:
-        problems = super()._problems()
-        _check_q(self.q, problems)
-        if not problems:
-            _check_multiple_of_q(self, math.exp(self.min), math.exp(self.max), problems)
-        return problems
+    def _value_range(self) -> tuple[float, float]:
+        return math.exp(self.min), math.exp(self.max)
 
 
 @dataclass(frozen=True)
-class QLogUniformValues(_PositiveBounded):
+class QLogUniformValues(_Quantized, _PositiveBounded):
     """Log-uniform values on [min, max] rounded to a multiple of q."""
 
     distribution: ClassVar[Distribution] = Distribution.Q_LOG_UNIFORM_VALUES
-    q: float = 1
 
-    def _problems(self) -> list[str]:
-        problems = super()._problems()
-        _check_q(self.q, problems)
-        if not problems:
-            _check_multiple_of_q(self, self.min, self.max, problems)
-        return problems
+    def _value_range(self) -> tuple[float, float]:
+        return self.min, self.max
 
 
 @dataclass(frozen=True)
@@ -285,14 +293,8 @@ class Normal(_MuSigma):
 
 
 @dataclass(frozen=True)
-class QNormal(_MuSigma):
+class QNormal(_Quantized, _MuSigma):
     distribution: ClassVar[Distribution] = Distribution.Q_NORMAL
-    q: float = 1
-
-    def _problems(self) -> list[str]:
-        problems = super()._problems()
-        _check_q(self.q, problems)
-        return problems
 
 
 @dataclass(frozen=True)
@@ -303,14 +305,8 @@ class LogNormal(_MuSigma):
 
 
 @dataclass(frozen=True)
-class QLogNormal(_MuSigma):
+class QLogNormal(_Quantized, _MuSigma):
     distribution: ClassVar[Distribution] = Distribution.Q_LOG_NORMAL
-    q: float = 1
-
-    def _problems(self) -> list[str]:
-        problems = super()._problems()
-        _check_q(self.q, problems)
-        return problems
 
 
 @dataclass(frozen=True)
@@ -329,14 +325,8 @@ class Beta(ParamSpec):
 
 
 @dataclass(frozen=True)
-class QBeta(Beta):
+class QBeta(_Quantized, Beta):
     distribution: ClassVar[Distribution] = Distribution.Q_BETA
-    q: float = 1
-
-    def _problems(self) -> list[str]:
-        problems = super()._problems()
-        _check_q(self.q, problems)
-        return problems
 
 
 @dataclass(frozen=True)
