@@ -112,8 +112,8 @@ def _print_report(sweep_id: str) -> None:
         )
     console.print(
         f"see every run: sweeplab runs --sweep {sweep_id}\n"
-        f"dashboard: the sweeplab server (next release) will show it at "
-        f"http://127.0.0.1:8080/sweeps/{sweep_id}"
+        f"dashboard: run `sweeplab server`, then open http://127.0.0.1:8080/sweeps/{sweep_id}",
+        soft_wrap=True,
     )
 
 
