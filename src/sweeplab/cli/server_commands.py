@@ -124,6 +124,13 @@ def database_url(args: argparse.Namespace) -> str:
     return url
 
 
+def shown_database_url(args: argparse.Namespace) -> str:
+    """The store URL for messages: a database password is shown as ``***``."""
+    from sweeplab.store.sql.schema import shown_url
+
+    return shown_url(database_url(args))
+
+
 def _open_database(args: argparse.Namespace) -> Store:
     from sweeplab.store import open_store
 
@@ -143,7 +150,7 @@ def server_settings(args: argparse.Namespace, store: Store) -> ServerSettings:
         raise UsageError(
             f"refusing to listen on {args.host} without authentication: anyone who can reach "
             "it could read and change every run. Create an API key first with `sweeplab "
-            f"server create-key --store {database_url(args)}`, or listen on 127.0.0.1"
+            f"server create-key --store {shown_database_url(args)}`, or listen on 127.0.0.1"
         )
     return ServerSettings(
         host=args.host,
@@ -180,7 +187,7 @@ def _serve(args: argparse.Namespace) -> int:
             else "open (no API keys yet; loopback only)"
         )
         print(f"sweeplab server on http://{host}:{port}{settings.root_path}", flush=True)
-        say(f"store {database_url(args)}; {auth}; Ctrl-C stops")
+        say(f"store {shown_database_url(args)}; {auth}; Ctrl-C stops")
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         store.close()

@@ -1,4 +1,4 @@
-"""The server's listening socket lets asyncio turn Nagle's algorithm off."""
+"""`sweeplab server` itself: its listening socket and what it prints."""
 
 from __future__ import annotations
 
@@ -15,3 +15,14 @@ def test_listener_is_marked_tcp_so_asyncio_sets_nodelay() -> None:
         assert listener.proto == socket.IPPROTO_TCP
     finally:
         listener.close()
+
+
+def test_messages_hide_the_database_password() -> None:
+    import argparse
+
+    from sweeplab.cli.server_commands import shown_database_url
+
+    args = argparse.Namespace(store="postgresql+psycopg://sweeplab:s3cret@db.example:5432/sweeps")
+    shown = shown_database_url(args)
+    assert "s3cret" not in shown
+    assert shown == "postgresql+psycopg://sweeplab:***@db.example:5432/sweeps"
