@@ -128,3 +128,15 @@ def test_browsers_asking_for_pages_are_sent_to_sign_in() -> None:
 )
 def test_api_calls_keep_their_json_errors(path: str, accept: str, method: str) -> None:
     assert login_redirect(_request(path, accept, method)) is None
+
+
+def test_a_browser_opening_a_page_without_a_key_is_sent_to_sign_in(
+    app: FastAPI, data: SweepData, key: str
+) -> None:
+    browser = AppClient(app, headers={"Accept": "text/html,application/xhtml+xml"})
+    response = browser.get(f"/sweeps/{data.sweep_id}")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next=%2Fsweeps%2F{data.sweep_id}"
+    # API clients and data routes keep the JSON 401 with its challenge.
+    api = browser.get(f"/dashboard/data/sweeps/{data.sweep_id}")
+    assert api.status_code == 401 and api.headers["www-authenticate"] == "Bearer"

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from sweeplab.errors import AuthenticationError, RequestError, SweeplabError
@@ -42,7 +42,14 @@ def error_response(error: SweeplabError) -> JSONResponse:
     return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
 
 
-async def _sweeplab_error(request: Request, error: SweeplabError) -> JSONResponse:
+async def _sweeplab_error(request: Request, error: SweeplabError) -> Response:
+    if isinstance(error, AuthenticationError):
+        # A browser opening a dashboard page is sent to the sign-in page, not shown JSON.
+        from sweeplab.server.dashboard.login import login_redirect
+
+        redirect = login_redirect(request)
+        if redirect is not None:
+            return redirect
     return error_response(error)
 
 
