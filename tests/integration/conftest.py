@@ -19,14 +19,12 @@ from types import ModuleType
 
 import pytest
 
-from sweeplab.sdk import session
 from sweeplab.sdk.context import SweepRunContext, activate_sweep_run
-from sweeplab.sdk.settings import Settings
-from sweeplab.sdk.stores import close_stores
 from sweeplab.sdk.tracked_run import Run
 from sweeplab.store.base import NewRun, RunChanges, Store
-from sweeplab.store.memory import MemoryStore
-from tests.sdk.conftest import SDK_VARIABLES
+
+# The SDK tests' isolation: tmp_path, no SDK variables, no run left open, a MemoryStore.
+from tests.sdk.conftest import clean_environment, settings, store  # noqa: F401 - fixtures
 
 # TensorFlow's C++ start-up chatter (oneDNN, CPU features) is noise in test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -62,51 +60,28 @@ def framework(module_name: str) -> ModuleType:
         pytest.skip(f"{module_name} is not installed ({error})", allow_module_level=True)
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in SDK_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SWEEPLAB_DIR", str(tmp_path / "sweeplab"))
-    monkeypatch.setenv("SWEEPLAB_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
-    yield
-    session.finish_all()
-    close_stores()
-
-
-@pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
-
-
-@pytest.fixture
-def settings(store: MemoryStore, tmp_path: Path) -> Settings:
-    """Online settings writing to the MemoryStore, with a fast writer."""
-    return Settings(store=store, sweeplab_dir=tmp_path / "sweeplab", flush_seconds=0.01)
-
-
 SWEEP_CONFIG = {"method": "random", "parameters": {"lr": {"values": [0.1, 0.2]}}}
 
 
 @contextmanager
-def sweep_run(store: Store, params: dict[str, object]) -> Iterator[str]:
+def sweep_run(sweep_store: Store, params: dict[str, object]) -> Iterator[str]:
     """A run claimed from a sweep, joined by ``init()`` inside the block (as an agent does),
     heartbeating fast so that a stop request reaches it at once. Yields the run id."""
-    sweep = store.create_sweep("sp", SWEEP_CONFIG, seed=1)
-    record = store.create_run(NewRun(project="sp", config=params, sweep_id=sweep.sweep_id))
-    store.heartbeat(record.run_id, lease_seconds=60)
+    sweep = sweep_store.create_sweep("sp", SWEEP_CONFIG, seed=1)
+    record = sweep_store.create_run(NewRun(project="sp", config=params, sweep_id=sweep.sweep_id))
+    sweep_store.heartbeat(record.run_id, lease_seconds=60)
     context = SweepRunContext(
-        record.run_id, sweep.sweep_id, "sp", params, store=store,
+        record.run_id, sweep.sweep_id, "sp", params, store=sweep_store,
         heartbeat_seconds=0.01, lease_seconds=30,
     )
     with activate_sweep_run(context):
         yield record.run_id
 
 
-def request_stop(store: Store, run: Run, reason: str = "hyperband: test stop") -> None:
+def request_stop(run_store: Store, run: Run, reason: str = "hyperband: test stop") -> None:
     """Ask ``run`` to stop through the store, as hyperband does, and wait until its heartbeat
     has seen the request (so the run's next ``log()`` raises ``RunStopped``)."""
-    store.update_run(run.id, RunChanges(stop_requested=reason))
+    run_store.update_run(run.id, RunChanges(stop_requested=reason))
     deadline = time.monotonic() + 10
     while run._stop_reason is None:
         if time.monotonic() > deadline:
