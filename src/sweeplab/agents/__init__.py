@@ -7,7 +7,7 @@
 See ``docs/agents.md`` for leases, stopping, failures and command macros.
 """
 
-from sweeplab.agents.function_launcher import FunctionLauncher, describe_error
+from sweeplab.agents.function_launcher import FunctionLauncher
 from sweeplab.agents.launch import Launcher, RunAssignment, RunOutcome, StopFlag
 from sweeplab.agents.loop import AgentLoop
 from sweeplab.agents.macros import DEFAULT_COMMAND, CommandInputs, check_command, expand_command
@@ -16,6 +16,7 @@ from sweeplab.agents.result import AgentExit, AgentResult
 from sweeplab.agents.settings import AgentSettings
 from sweeplab.agents.signals import forwarding_signals
 from sweeplab.agents.subprocess_launcher import SubprocessLauncher, sweep_param_path
+from sweeplab.sdk.tracked_run import describe_error
 
 __all__ = [
     "DEFAULT_COMMAND",

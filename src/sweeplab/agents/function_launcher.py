@@ -21,25 +21,12 @@ A run the function finished itself (``run.finish()``) keeps the outcome it recor
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 
 from sweeplab.agents.launch import RunAssignment, RunOutcome, StopFlag
 from sweeplab.domain import RunState
 from sweeplab.errors import RunStopped
-
-# How many of the innermost traceback frames a failed run keeps in its end_reason.
-_TRACEBACK_FRAMES = 5
-
-
-def describe_error(error: BaseException) -> str:
-    """``Type: message`` and the innermost frames of the traceback, for a run's end_reason."""
-    head = f"{type(error).__name__}: {error}".rstrip(": ")
-    frames = traceback.extract_tb(error.__traceback__)[-_TRACEBACK_FRAMES:]
-    if not frames:
-        return head
-    lines = "".join(traceback.format_list(frames)).rstrip()
-    return f"{head}\nTraceback (innermost {len(frames)} frames):\n{lines}"
+from sweeplab.sdk.tracked_run import describe_error
 
 
 def _exit_status(exiting: SystemExit) -> int:
