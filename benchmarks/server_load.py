@@ -126,20 +126,21 @@ def report(
         f"(one keep-alive connection each, `server_load_http.py`), {args.seconds:.0f} s per "
         "level, each claiming runs of a grid sweep with hyperband and logging "
         f"{agents_module.STEPS_PER_SECOND:.0f} steps/s (3 metrics a step; every "
-        f"{args.flush_seconds:g} s the rows, then the summary, as the SDK's writer flushes; "
+        f"{args.flush_seconds:g} s the rows and the summary in one request, as the SDK's writer "
+        "flushes; "
         f"its default is {agents_module.SHIP_EVERY_SECONDS:g} s), heartbeat "
         f"every {agents_module.HEARTBEAT_EVERY_SECONDS:.0f} s, runs of "
         f"{agents_module.RUN_SECONDS[0]:.0f}-{agents_module.RUN_SECONDS[1]:.0f} s. Latencies "
         "are client-side; *healthz* is `GET /healthz` (no database) timed alongside as the "
         "baseline, and *x idle* divides the claim p50 by the idle healthz p50. *ingest* is "
-        "`POST .../metrics`, *summary* the `PATCH` after it. Both processes share the "
+        "`POST .../metrics` (rows + summary). Both processes share the "
         f"machine's {os.cpu_count()} cores with whatever else runs: load average "
         f"{load_before} before, {_load_average()} after.",
         "",
     ]
     header = [
         "store", "agents", "claims", "claim p50 ms", "claim p99 ms", "x idle (p50)",
-        "ingest p50 ms", "ingest p99 ms", "summary p99 ms", "heartbeat p99 ms",
+        "ingest p50 ms", "ingest p99 ms", "heartbeat p99 ms",
         "healthz p99 ms",
         "requests/s", "rows/s", "errors", "duplicates", "server RSS MB (peak)",
     ]
@@ -151,7 +152,7 @@ def report(
                 _ms(level.claim.p50_ms), _ms(level.claim.p99_ms),
                 f"{level.claim.p50_ms / idle['p50_ms']:.1f}",
                 _ms(level.ingest.p50_ms), _ms(level.ingest.p99_ms),
-                _ms(level.summary_update.p99_ms), _ms(level.heartbeat.p99_ms),
+                _ms(level.heartbeat.p99_ms),
                 _ms(level.healthz.p99_ms),
                 f"{level.requests_per_second:.0f}", f"{level.rows_per_second:,.0f}",
                 str(level.error_count), str(level.duplicates),
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"],
                         choices=["sqlite", "postgresql"])
-    parser.add_argument("--agents", nargs="+", type=int, default=[10, 50, 100])
+    parser.add_argument("--agents", nargs="*", type=int, default=[10, 50, 100])
     parser.add_argument("--seconds", type=float, default=20.0, help="per load level")
     parser.add_argument("--page-runs", type=int, default=10_000,
                         help="runs in the sweep whose page is loaded (0: skip the page)")

@@ -1,10 +1,11 @@
 """Simulated agents for ``server_load.py``: what ``sweeplab agent`` does, through the REST API.
 
 One asyncio task per agent, each with its own keep-alive connection: claim a run, log 10
-steps/s (3 metrics a step) shipped every 0.5 s with the summary after them (the SDK writer's
-flush: ``POST .../metrics`` then ``PATCH`` the run), heartbeat every 5 s (the agent's
-default), stop when the heartbeat says so, report the end, claim again. All requests and their
-latencies are recorded; nothing retries (an error counts as one).
+steps/s (3 metrics a step) shipped every flush with the summary in the same request (the SDK
+writer's ``Store.ingest``: one ``POST .../metrics``), heartbeat every 5 s (the agent's
+default; against a server the agent only extends the lease), stop when an ingest answer or a
+heartbeat says so, report the end, claim again. All requests and their latencies are
+recorded; nothing retries (an error counts as one).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from benchmarks.server_load_process import ServerProcess
 
 API = "/api/v1"
 STEPS_PER_SECOND = 10.0
-# The SDK writer's default flush (metrics, then the summary when it changed) and the agent's
-# default heartbeat and lease (sweeplab.sdk.settings, sweeplab.agents.settings).
+# The SDK writer's default flush (rows and summary in one request) and the agent's default
+# heartbeat and lease (sweeplab.sdk.settings, sweeplab.agents.settings).
 SHIP_EVERY_SECONDS = 0.5
 HEARTBEAT_EVERY_SECONDS = 5.0
 LEASE_SECONDS = 60.0
@@ -82,7 +83,6 @@ class LevelResult:
     ingest: Latencies = field(default_factory=Latencies)
     heartbeat: Latencies = field(default_factory=Latencies)
     finish: Latencies = field(default_factory=Latencies)
-    summary_update: Latencies = field(default_factory=Latencies)
     healthz: Latencies = field(default_factory=Latencies)
     errors: Counter[str] = field(default_factory=Counter)
     point_keys: list[str] = field(default_factory=list)
@@ -108,7 +108,7 @@ class LevelResult:
 
     @property
     def requests(self) -> int:
-        timed = (self.claim, self.ingest, self.summary_update, self.heartbeat, self.finish)
+        timed = (self.claim, self.ingest, self.heartbeat, self.finish)
         return sum(len(latencies.seconds) for latencies in timed) + self.error_count
 
     @property
@@ -194,8 +194,8 @@ class _Agent:
                 rows += [[logged, "loss", loss, wall_time], [logged, "acc", 1 - loss / 2,
                          wall_time], [logged, "lr", 0.001, wall_time]]
             step = max(step, due)
-            await self.ship(run_id, rows, {"loss": loss, "_step": step - 1})
-            if time.monotonic() >= next_beat:
+            stop_reason = await self.ship(run_id, rows, {"loss": loss, "_step": step - 1})
+            if not stop_reason and time.monotonic() >= next_beat:
                 beat = await self.request(
                     self.result.heartbeat, "POST", f"{API}/runs/{run_id}/agent-heartbeat",
                     {"lease_seconds": LEASE_SECONDS},
@@ -209,15 +209,18 @@ class _Agent:
             end = {"state": "stopped", "end_reason": stop_reason}
         await self.request(self.result.finish, "PATCH", f"{API}/runs/{run_id}", end)
 
-    async def ship(self, run_id: str, rows: list[list[Any]], summary: dict[str, Any]) -> None:
+    async def ship(self, run_id: str, rows: list[list[Any]], summary: dict[str, Any]) -> str:
+        """One ingest (rows + summary); returns the stop reason the answer carries, or ""."""
         if not rows:
-            return
-        if await self.request(
-            self.result.ingest, "POST", f"{API}/runs/{run_id}/metrics", {"rows": rows}
-        ) is not None:
-            self.result.rows += len(rows)
-        await self.request(self.result.summary_update, "PATCH", f"{API}/runs/{run_id}",
-                           {"summary": summary})
+            return ""
+        answer = await self.request(
+            self.result.ingest, "POST", f"{API}/runs/{run_id}/metrics",
+            {"rows": rows, "summary": summary},
+        )
+        if answer is None:
+            return ""
+        self.result.rows += len(rows)
+        return str(answer.get("stop_requested") or "")
 
 
 def _route(path: str) -> str:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sweeplab.agents import StopFlag
 from sweeplab.agents.heartbeat import Heartbeat
+from sweeplab.domain import RunRecord, RunState, StopDecision
 from sweeplab.engine import Controller
 from sweeplab.store.base import RunChanges
+from sweeplab.store.memory import MemoryStore
 from tests.agents.conftest import GRID
 
 
@@ -44,3 +48,53 @@ def test_stop_flag_keeps_its_first_reason() -> None:
     stop.set("first")
     stop.set("second")
     assert stop.reason == "first" and stop.wait(0)
+
+
+class _ServerSideController(Controller):
+    """A controller whose store's server coordinates; records what a beat asks of it."""
+
+    def __init__(self, calls: list[str]) -> None:
+        super().__init__(MemoryStore())
+        self.calls = calls
+
+    @property
+    def server_coordinated(self) -> bool:
+        return True
+
+    def evaluate_stopping(self, sweep_id: str) -> list[StopDecision]:
+        self.calls.append("judge")
+        return []
+
+    def heartbeat(self, run_id: str, lease_seconds: float) -> RunRecord:
+        self.calls.append("heartbeat")
+        return RunRecord(run_id=run_id, state=RunState.RUNNING, config={}, project="p")
+
+    def reap(self, now: float | None = None) -> list[str]:
+        self.calls.append("reap")
+        return []
+
+
+def test_against_a_server_a_beat_only_extends_the_lease() -> None:
+    """The server judges early termination as metrics arrive and reaps by itself."""
+    calls: list[str] = []
+    stop, warnings = StopFlag(), []  # type: ignore[var-annotated]
+    _beat(_ServerSideController(calls), "s", "r", stop, warnings).beat()
+    assert calls == ["heartbeat"] and warnings == []
+
+
+def test_locally_a_beat_judges_heartbeats_and_reaps(controller: Controller) -> None:
+    calls: list[str] = []
+    sweep = controller.create_sweep(GRID, "p")
+    run = controller.claim_next_run(sweep.sweep_id, 1).run
+    assert run is not None and not controller.server_coordinated
+    for name in ("evaluate_stopping", "reap"):
+        original = getattr(controller, name)
+
+        def recorded(*args: object, _name: str = name, _original: Any = original) -> object:
+            calls.append(_name)
+            return _original(*args)
+
+        setattr(controller, name, recorded)
+    stop, warnings = StopFlag(), []  # type: ignore[var-annotated]
+    _beat(controller, sweep.sweep_id, run.run_id, stop, warnings).beat()
+    assert calls == ["evaluate_stopping", "reap"] and warnings == []

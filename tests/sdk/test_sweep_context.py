@@ -137,6 +137,21 @@ def test_heartbeats_and_run_stopped_at_the_next_log(store: MemoryStore) -> None:
     assert run.finished and wandb.run is None
 
 
+def test_a_stop_request_arrives_with_the_next_flush_not_only_the_heartbeat(
+    store: MemoryStore,
+) -> None:
+    sweep_id, run_id = _claimed_run(store, {"lr": 0.1})
+    context = SweepRunContext(run_id, sweep_id, "sp", {}, store=store, heartbeat_seconds=3600)
+    with pytest.raises(RunStopped, match="asked by a user"), activate_sweep_run(context):
+        wandb.init(settings=Settings(flush_seconds=0.01))
+        store.update_run(run_id, RunChanges(stop_requested="asked by a user"))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # raises once a flush's answer carried the request
+            wandb.log({"loss": 1.0})
+            time.sleep(0.005)
+    assert store.get_run(run_id).state is RunState.STOPPED
+
+
 def test_a_run_stopped_directly_in_the_store_stops_too(store: MemoryStore) -> None:
     sweep_id, run_id = _claimed_run(store, {"lr": 0.1})
     context = SweepRunContext(run_id, sweep_id, "sp", {}, store=store, heartbeat_seconds=0.01)

@@ -301,3 +301,15 @@ def test_large_grid_with_many_runs_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert result.info["grid_index"] >= 1000
     assert elapsed < 1.0, f"took {elapsed:.3f} s"
+
+
+def test_a_run_occupies_the_point_its_point_key_names() -> None:
+    """Claimed grid runs carry their point's number; the planner trusts it over the config
+    (so claims parse no configs), and falls back to the config for runs without one."""
+    config = grid({"a": values(1, 2, 3)})
+    keyed = RunRecord(run_id="k", state=RunState.RUNNING, config={}, point_key="0")
+    assert suggest_next(config, [keyed]).config == {"a": 2}
+    unkeyed = run({"a": 2})
+    assert suggest_next(config, [keyed, unkeyed]).config == {"a": 3}
+    odd_key = RunRecord(run_id="o", state=RunState.RUNNING, config={"a": 1}, point_key="x-1")
+    assert suggest_next(config, [odd_key]).config == {"a": 2}

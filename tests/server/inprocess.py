@@ -29,11 +29,16 @@ FAST_RETRY = RetryPolicy(attempts=2, base_seconds=0.0, max_seconds=0.0)
 
 
 class SyncASGITransport(httpx.BaseTransport):
+    """Requests to ``app`` on an event loop thread; the app's lifespan (its background tasks:
+    reaping, judging early termination) runs from construction until :meth:`close`."""
+
     def __init__(self, app: FastAPI) -> None:
         self._asgi = httpx.ASGITransport(app=app)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
+        self._lifespan = app.router.lifespan_context(app)
+        asyncio.run_coroutine_threadsafe(self._lifespan.__aenter__(), self._loop).result()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def send() -> httpx.Response:
@@ -46,6 +51,8 @@ class SyncASGITransport(httpx.BaseTransport):
 
     def close(self) -> None:
         if self._loop.is_running():
+            ending = self._lifespan.__aexit__(None, None, None)
+            asyncio.run_coroutine_threadsafe(ending, self._loop).result()
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
             self._loop.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -31,10 +32,10 @@ def test_metric_ingest_is_idempotent(client: httpx.Client) -> None:
     run_id = _run(client)
     rows = [[step, "loss", float(step), 1000.0 + step] for step in range(5)]
     first = client.post(f"/api/v1/runs/{run_id}/metrics", json={"rows": rows})
-    assert first.json() == {"new_rows": 5}
+    assert first.json()["new_rows"] == 5
     changed = [[step, "loss", 99.0, None] for step in range(7)]
     again = client.post(f"/api/v1/runs/{run_id}/metrics", json={"rows": changed})
-    assert again.json() == {"new_rows": 2}
+    assert again.json()["new_rows"] == 2
     read = client.get(f"/api/v1/runs/{run_id}/metrics").json()["metrics"]
     assert read == {
         "loss": [[0, 0.0], [1, 1.0], [2, 2.0], [3, 3.0], [4, 4.0], [5, 99.0], [6, 99.0]]
@@ -127,25 +128,88 @@ def test_a_repeated_claim_request_gets_the_same_run(client: httpx.Client) -> Non
     assert other["run"]["run_id"] != first["run"]["run_id"]
 
 
-def test_agent_heartbeat_judges_hyperband_and_says_stop(client: httpx.Client, store: Store) -> None:
+def _claimed(client: httpx.Client, sweep_id: str, count: int) -> list[str]:
+    path = f"/api/v1/sweeps/{sweep_id}/claims"
+    return [
+        client.post(path, json={"lease_seconds": 60}).json()["run"]["run_id"]
+        for _ in range(count)
+    ]
+
+
+def _loss_rows(value: float, steps: int) -> list[list[object]]:
+    return [[step, "loss", value, None] for step in range(steps)]
+
+
+def test_ingest_carries_the_summary_and_config_in_one_request(client: httpx.Client) -> None:
+    run_id = _run(client)
+    answer = client.post(
+        f"/api/v1/runs/{run_id}/metrics",
+        json={"rows": _loss_rows(0.5, 3), "summary": {"loss": 0.5}, "config": {"lr": 0.1}},
+    ).json()
+    assert answer == {"new_rows": 3, "state": "running", "stop_requested": "", "sweep_id": None}
+    run = client.get(f"/api/v1/runs/{run_id}").json()
+    assert run["summary"] == {"loss": 0.5} and run["config"] == {"lr": 0.1}
+    # Only a summary (no new rows) is an ingest too.
+    client.post(f"/api/v1/runs/{run_id}/metrics", json={"rows": [], "summary": {"acc": 1.0}})
+    assert client.get(f"/api/v1/runs/{run_id}").json()["summary"] == {"loss": 0.5, "acc": 1.0}
+
+
+def test_ingest_of_a_missing_run_is_404_and_of_a_finished_run_409(
+    client: httpx.Client, store: Store
+) -> None:
+    missing = client.post("/api/v1/runs/nosuchrun/metrics", json={"rows": [], "summary": {}})
+    assert missing.status_code == 404
+    run_id = _run(client)
+    store.update_run(run_id, RunChanges(state=RunState.FINISHED))
+    refused = client.post(f"/api/v1/runs/{run_id}/metrics", json={"rows": _loss_rows(1.0, 1)})
+    assert refused.status_code == 409
+    assert "refusing 1 new metric rows" in refused.json()["error"]["message"]
+
+
+def test_new_metrics_get_hyperband_judged_in_the_background(store: Store) -> None:
+    """Ingest is all an agent does: the server judges the sweep soon after, and the next
+    ingest answer and heartbeat carry the verdict."""
+    settings = ServerSettings(stopping_interval_seconds=0.02)
+    with client_for(create_app(store, settings)) as client:
+        sweep_id = client.post(
+            "/api/v1/sweeps", json={"project": "p", "config": HYPERBAND}
+        ).json()["sweep_id"]
+        good, other, bad = _claimed(client, sweep_id, 3)
+        for run_id in (good, other):  # two good runs reached band 1 and finished
+            client.post(f"/api/v1/runs/{run_id}/metrics", json={"rows": _loss_rows(0.1, 2)})
+            client.patch(f"/api/v1/runs/{run_id}", json={"state": "finished"})
+        path = f"/api/v1/runs/{bad}/metrics"
+        first = client.post(path, json={"rows": _loss_rows(5.0, 2)}).json()
+        assert first["stop_requested"] == ""  # judged after the answer, not inside it
+        answer = first
+        deadline = time.monotonic() + 10
+        while not answer["stop_requested"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+            answer = client.post(path, json={"rows": [], "summary": {"x": 1}}).json()
+        assert answer["stop_requested"].startswith("early termination (hyperband): ")
+        beat = client.post(f"/api/v1/runs/{bad}/agent-heartbeat", json={"lease_seconds": 60})
+        assert beat.json()["command"] == "stop"
+        assert beat.json()["reason"] == answer["stop_requested"]
+        decisions = client.get(f"/api/v1/sweeps/{sweep_id}/stop-decisions").json()["decisions"]
+        assert [d["run_id"] for d in decisions if d["should_stop"]] == [bad]
+
+
+def test_a_heartbeat_does_not_judge_on_its_own(client: httpx.Client, store: Store) -> None:
+    """Metrics written straight into the store (no ingest through the server) are judged
+    only when someone asks; a heartbeat just extends the lease."""
     sweep_id = client.post("/api/v1/sweeps", json={"project": "p", "config": HYPERBAND}).json()[
         "sweep_id"
     ]
-    runs = []
-    for _ in range(3):
-        claim = client.post(f"/api/v1/sweeps/{sweep_id}/claims", json={"lease_seconds": 60})
-        runs.append(claim.json()["run"])
-    for run in runs[:2]:  # two good runs reached band 1 and finished
-        store.log_metrics(run["run_id"], [MetricRow(s, "loss", 0.1) for s in range(2)])
-        store.update_run(run["run_id"], RunChanges(state=RunState.FINISHED))
-    bad = runs[2]["run_id"]
+    good, other, bad = _claimed(client, sweep_id, 3)
+    for run_id in (good, other):
+        store.log_metrics(run_id, [MetricRow(s, "loss", 0.1) for s in range(2)])
+        store.update_run(run_id, RunChanges(state=RunState.FINISHED))
     store.log_metrics(bad, [MetricRow(s, "loss", 5.0) for s in range(2)])
-    beat = client.post(f"/api/v1/runs/{bad}/agent-heartbeat", json={"lease_seconds": 60}).json()
-    assert beat["command"] == "stop"
-    assert beat["reason"].startswith("early termination (hyperband): ")
-    assert beat["run"]["stop_requested"] == beat["reason"]
-    decisions = client.get(f"/api/v1/sweeps/{sweep_id}/stop-decisions").json()["decisions"]
-    assert [d["run_id"] for d in decisions if d["should_stop"]] == [bad]
+    path = f"/api/v1/runs/{bad}/agent-heartbeat"
+    assert client.post(path, json={"lease_seconds": 60}).json()["command"] == "continue"
+    judged = client.post(f"/api/v1/sweeps/{sweep_id}/stop-decisions").json()["decisions"]
+    assert [d["run_id"] for d in judged if d["should_stop"]] == [bad]
+    assert client.post(path, json={"lease_seconds": 60}).json()["command"] == "stop"
 
 
 def test_agent_heartbeat_says_continue_and_exit(client: httpx.Client, store: Store) -> None:

@@ -25,10 +25,19 @@ from sweeplab.errors import (
 from sweeplab.server.api_keys import issue_api_key
 from sweeplab.server.app import create_app
 from sweeplab.server.settings import ServerSettings
-from sweeplab.store.base import MetricRow, NewRun, PlannedRun, RunChanges, Store, SweepDone
+from sweeplab.store.base import (
+    Ingested,
+    MetricRow,
+    NewRun,
+    PlannedRun,
+    RunChanges,
+    Store,
+    SweepDone,
+)
 from sweeplab.store.memory import MemoryStore
 from sweeplab.store.remote import RemoteStore
 from sweeplab.store.urls import open_store
+from sweeplab.wire import limits
 from tests.server.conftest import LiveServer
 from tests.server.inprocess import remote_store_over
 
@@ -107,6 +116,32 @@ def test_stopping_is_judged_on_the_server(remote: RemoteStore, store: Store) -> 
     decisions = controller.evaluate_stopping(sweep.sweep_id)
     assert [d.run_id for d in decisions if d.should_stop] == [ids[2]]
     assert controller.heartbeat(ids[2], 30.0).stop_requested.startswith("early termination")
+
+
+def test_a_big_ingest_goes_in_chunks_with_the_changes_on_the_last(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[int, dict[str, object] | None]] = []
+    real_ingest = store.ingest
+
+    def spy(run_id: str, rows: Sequence[MetricRow], changes: RunChanges | None = None,
+            now: float | None = None) -> Ingested:
+        seen.append((len(rows), None if changes is None else dict(changes.summary or {})))
+        return real_ingest(run_id, rows, changes, now)
+
+    monkeypatch.setattr(store, "ingest", spy)
+    monkeypatch.setattr(limits, "CLIENT_METRIC_CHUNK_ROWS", 4)
+    with remote_store_over(store) as remote:
+        run = remote.create_run(NewRun(project="p"))
+        rows = [MetricRow(step, "loss", float(step)) for step in range(10)]
+        ingested = remote.ingest(run.run_id, rows, RunChanges(summary={"loss": 9.0}))
+        assert ingested.new_rows == 10 and ingested.state is RunState.RUNNING
+        assert seen == [(4, None), (4, None), (2, {"loss": 9.0})]
+        seen.clear()
+        assert remote.log_metrics(run.run_id, []) == 0
+        assert seen == [(0, None)]
+        with pytest.raises(NotFoundError):
+            remote.log_metrics("nosuchrun", [])
 
 
 def test_non_finite_values_round_trip_over_real_http(live_server: LiveServer, store: Store) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 
 from sweeplab.domain import StopDecision
-from sweeplab.server.state import ReapThrottle, StoppingThrottle
+from sweeplab.server.state import ReapThrottle, StoppingJudge
 from sweeplab.store.base import NewRun, Store
 
 
 def test_stopping_verdicts_are_reused_within_the_interval() -> None:
-    throttle = StoppingThrottle(interval_seconds=60)
+    throttle = StoppingJudge(interval_seconds=60)
     calls: list[int] = []
 
     def evaluate() -> list[StopDecision]:
@@ -22,7 +22,16 @@ def test_stopping_verdicts_are_reused_within_the_interval() -> None:
     assert len(calls) == 1
     throttle.judge("other", evaluate)
     assert len(calls) == 2
-    assert StoppingThrottle(interval_seconds=0).judge("s", evaluate)[0].reason == "call 3"
+    assert StoppingJudge(interval_seconds=0).judge("s", evaluate)[0].reason == "call 3"
+
+
+def test_sweeps_noted_with_new_metrics_are_handed_out_once() -> None:
+    judge = StoppingJudge()
+    assert judge.take_due() == []
+    for sweep_id in ("b", "a", "b"):
+        judge.note_new_metrics(sweep_id)
+    assert judge.take_due() == ["a", "b"]
+    assert judge.take_due() == []
 
 
 def test_reaps_without_a_time_are_throttled(client: httpx.Client, store: Store) -> None:

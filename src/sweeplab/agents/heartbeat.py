@@ -7,6 +7,10 @@ While a launcher runs a run, :class:`Heartbeat` wakes every ``heartbeat_seconds`
    (from the rule, a canceled sweep or a user), it sets the launcher's :class:`StopFlag`,
 3. reaps runs of other agents whose lease expired (``Controller.reap``).
 
+Against a server (``Controller.server_coordinated``) only step 2 is sent: the server judges
+early termination as metrics arrive and reaps on its own schedule, so a hundred agents asking
+for both on every beat would only add load.
+
 A failing store call (a busy database, a network blip) is reported as a warning and retried at
 the next beat; the lease is long enough to survive a few misses.
 """
@@ -62,16 +66,21 @@ class Heartbeat:
 
     def beat(self) -> None:
         """One beat (the thread calls this; tests may too)."""
-        steps: list[tuple[str, Callable[[], object]]] = [
-            ("judge early termination", lambda: self._controller.evaluate_stopping(self._sweep_id)),
-            ("heartbeat", self._heartbeat),
-            ("reap expired runs", self._controller.reap),
-        ]
+        steps: list[tuple[str, Callable[[], object]]] = [("heartbeat", self._heartbeat)]
+        if not self._controller.server_coordinated:
+            steps = [
+                ("judge early termination", self._judge),
+                *steps,
+                ("reap expired runs", self._controller.reap),
+            ]
         for what, step in steps:
             try:
                 step()
             except Exception as error:  # a beat must never kill the thread: warn, retry
                 self._warn(f"could not {what} for run {self._run_id} (will retry): {error}")
+
+    def _judge(self) -> None:
+        self._controller.evaluate_stopping(self._sweep_id)
 
     def _heartbeat(self) -> None:
         run = self._controller.heartbeat(self._run_id, self._lease_seconds)

@@ -167,6 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sweeplab.server.app import create_app
+    from sweeplab.server.serving import ShutdownAwareServer
 
     store = _open_database(args)
     try:
@@ -188,7 +189,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
         print(f"sweeplab server on http://{host}:{port}{settings.root_path}", flush=True)
         say(f"store {shown_database_url(args)}; {auth}; Ctrl-C stops")
-        uvicorn.Server(config).run(sockets=[listener])
+        ShutdownAwareServer(config, on_exit=app.state.sweeplab.begin_shutdown).run(
+            sockets=[listener]
+        )
     finally:
         store.close()
     return EXIT_OK
@@ -300,3 +303,4 @@ def _check_key(url: str, api_key: str) -> None:
         remote.list_projects()
     finally:
         remote.close()
+

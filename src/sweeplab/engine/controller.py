@@ -43,6 +43,12 @@ class Controller:
         self._configs: dict[str, SweepConfig] = {}
         self._configs_lock = threading.Lock()
 
+    @property
+    def server_coordinated(self) -> bool:
+        """Whether a server's controller does the coordination (judging early termination as
+        metrics arrive, reaping on its own schedule) so agents need not ask for it."""
+        return isinstance(self.store, ServerCoordinatedStore)
+
     # --- sweeps -------------------------------------------------------------------------------
 
     def create_sweep(

@@ -3,10 +3,11 @@
 ``log()`` only appends a tuple to :attr:`RunWriter.queue` (a ``deque``: appending is atomic
 and lock-free under the GIL, which keeps ``log()`` in the microseconds). Every
 ``flush_seconds`` the writer thread drains the queue, appends framed batches to the run log,
-and, online, ships the rows to the store (``log_metrics`` is idempotent, so a retried batch
-never duplicates), then the config and summary when they changed. A sweep run also heartbeats
-its lease; when the store answers ``stop_requested``, :attr:`RunWriter.on_stop_requested` is
-called and the run's next ``log()`` raises ``RunStopped``.
+and, online, ships the rows with the config and summary changes to the store in one
+``Store.ingest`` (idempotent on rows, so a retried batch never duplicates); the answer says
+whether the run should stop. A sweep run also heartbeats its lease. When the store answers
+``stop_requested``, :attr:`RunWriter.on_stop_requested` is called and the run's next
+``log()`` raises ``RunStopped``.
 
 Queues: :attr:`RunWriter.queue` holds history rows ``(step, wall_time, {key: number})``;
 :attr:`RunWriter.config_queue` holds config changes ``{key: value}`` (their order relative
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sweeplab.sdk.run_summary import Summary
-    from sweeplab.store.base import MetricRow, Store
+    from sweeplab.store.base import MetricRow, RunChanges, Store
 
 # Rows per log_metrics call: big enough to amortise a transaction, small enough to retry.
 SHIP_BATCH_ROWS = 20_000
@@ -172,21 +173,20 @@ class RunWriter:
         if self._store_refusal is not None or (not force and time.monotonic() < self._retry_at):
             return
         try:
-            while self._unshipped:
+            # One ingest per batch; the config and summary ride with the last one, so a
+            # flush is one request to a server (and one transaction in a database).
+            while (
+                self._unshipped or self._unshipped_config or self._unshipped_summary is not None
+            ):
                 batch = self._unshipped[:SHIP_BATCH_ROWS]
-                store.log_metrics(self.run_id, batch)
+                last = len(batch) == len(self._unshipped)
+                changes = self._unshipped_changes() if last else None
+                ingested = store.ingest(self.run_id, batch, changes)
                 del self._unshipped[: len(batch)]
-            if self._unshipped_config or self._unshipped_summary is not None:
-                from sweeplab.store.base import RunChanges
-
-                store.update_run(
-                    self.run_id,
-                    RunChanges(
-                        config=self._unshipped_config or None, summary=self._unshipped_summary
-                    ),
-                )
-                self._unshipped_config = {}
-                self._unshipped_summary = None
+                if last:
+                    self._unshipped_config = {}
+                    self._unshipped_summary = None
+                self._learn_state(ingested.state, ingested.stop_requested)
         except RunFinishedError as error:
             # Retrying cannot help: the run ended in the store (stopped by a user, say).
             self._store_refusal = str(error)
@@ -208,16 +208,27 @@ class RunWriter:
         else:
             self._store_failures = 0
 
+    def _unshipped_changes(self) -> RunChanges | None:
+        if not self._unshipped_config and self._unshipped_summary is None:
+            return None
+        from sweeplab.store.base import RunChanges
+
+        return RunChanges(config=self._unshipped_config or None, summary=self._unshipped_summary)
+
     def _heartbeat_if_due(self) -> None:
         plan, store = self._heartbeat, self._store
         if plan is None or store is None or time.monotonic() < self._next_heartbeat:
             return
         self._next_heartbeat = time.monotonic() + plan.every_seconds
         record = store.heartbeat(self.run_id, plan.lease_seconds)
-        if record.stop_requested:
-            self.on_stop_requested(record.stop_requested)
-        elif record.state.is_terminal and record.state is not RunState.CRASHED:
-            self.on_stop_requested(f"the run was marked {record.state.value} in the store")
+        self._learn_state(record.state, record.stop_requested)
+
+    def _learn_state(self, state: RunState, stop_requested: str) -> None:
+        """React to what the store says about the run (an ingest's or a heartbeat's answer)."""
+        if stop_requested:
+            self.on_stop_requested(stop_requested)
+        elif state.is_terminal and state is not RunState.CRASHED:
+            self.on_stop_requested(f"the run was marked {state.value} in the store")
 
     def _finish(self, final: FinalState) -> None:
         try:

@@ -68,6 +68,16 @@ def _grid_index(run_config: ConfigValues, axes: Sequence[_Axis]) -> int | None:
     return index
 
 
+def _occupied_point(run: RunRecord, axes: Sequence[_Axis]) -> int | None:
+    """The grid point ``run`` occupies: its ``point_key`` when the grid planner gave it one
+    (the point's number, so a claim over thousands of runs parses no configs), else the point
+    its config names (runs started some other way)."""
+    key = run.point_key
+    if key is not None and key.isdigit():
+        return int(key)
+    return _grid_index(run.config, axes)
+
+
 def _point_values(index: int, axes: Sequence[_Axis]) -> dict[ParamPath, Any]:
     """Each axis's value at grid point ``index`` (the last axis is the fastest digit)."""
     values: dict[ParamPath, Any] = {}
@@ -95,7 +105,7 @@ def next_suggestion(
     """
     axes, constants = _axes_and_constants(config)
     size = math.prod(len(points) for _, points in axes)
-    occupied = {index for run in history if (index := _grid_index(run.config, axes)) is not None}
+    occupied = {index for run in history if (index := _occupied_point(run, axes)) is not None}
     index = _first_free_index(occupied, size)
     if index is None:
         noun = "point has" if size == 1 else "points have"

@@ -4,7 +4,8 @@ The app serves the JSON API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json
 docs page at ``/api/v1/docs``), ``/healthz``, and the dashboard (when
 :mod:`sweeplab.server.dashboard` is installed). It owns no store: the caller opens it, passes
 it in, and closes it after the app stops. While the app runs, a background task reaps runs
-whose lease expired, every ``settings.reap_interval_seconds``.
+whose lease expired, every ``settings.reap_interval_seconds``, and another judges early
+termination of sweeps that received new metrics (``ServerState.stopping``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +28,7 @@ from sweeplab.server.body_limit import BodyLimitMiddleware
 from sweeplab.server.errors import install_error_handlers
 from sweeplab.server.routes import agents, health, keys, metrics, projects, runs, sweeps
 from sweeplab.server.settings import ServerSettings
-from sweeplab.server.state import ServerState
+from sweeplab.server.state import ServerState, StoppingJudge
 from sweeplab.store.base import Store
 
 log = logging.getLogger("sweeplab.server")
@@ -51,17 +53,24 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
         settings=settings,
         controller=controller,
         authenticator=Authenticator(store, settings),
+        stopping=StoppingJudge(interval_seconds=settings.stopping_interval_seconds),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        reaper = asyncio.create_task(_reap_forever(controller, settings.reap_interval_seconds))
+        tasks = [
+            asyncio.create_task(_reap_forever(controller, settings.reap_interval_seconds)),
+            asyncio.create_task(_judge_stopping_forever(state)),
+        ]
         try:
             yield
         finally:
-            reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reaper
+            state.begin_shutdown()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(
         title="sweeplab",
@@ -79,19 +88,21 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in API_ROUTERS:
         app.include_router(router)
-    _mount_dashboard(app, store, settings)
+    _mount_dashboard(app, state, settings)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 
 
-def _mount_dashboard(app: FastAPI, store: Store, settings: ServerSettings) -> None:
+def _mount_dashboard(app: FastAPI, state: ServerState, settings: ServerSettings) -> None:
     """Include the dashboard's router once its package exists (a package with an
     ``__init__``); a dashboard that exists but fails to import is an error, not skipped."""
     spec = importlib.util.find_spec(DASHBOARD_MODULE)
     if spec is None or spec.origin is None:  # absent, or a bare directory so far
         return
     dashboard = importlib.import_module(DASHBOARD_MODULE)
-    app.include_router(dashboard.build_dashboard_router(store, settings))
+    router = dashboard.build_dashboard_router(state.store, settings)
+    state.shutdown_hooks.append(router.shutdown)
+    app.include_router(router)
 
 
 async def _reap_forever(controller: Controller, interval_seconds: float) -> None:
@@ -105,3 +116,18 @@ async def _reap_forever(controller: Controller, interval_seconds: float) -> None
             continue
         if reaped:
             log.info("reaped %d run(s) whose lease expired: %s", len(reaped), ", ".join(reaped))
+
+
+async def _judge_stopping_forever(state: ServerState) -> None:
+    """Judge early termination of the sweeps that received new metrics, once per interval
+    (see :class:`~sweeplab.server.state.StoppingJudge`)."""
+    judge = state.stopping
+    while True:
+        await asyncio.sleep(judge.interval_seconds)
+        for sweep_id in judge.take_due():
+            try:
+                await run_in_threadpool(
+                    judge.judge, sweep_id, partial(state.controller.evaluate_stopping, sweep_id)
+                )
+            except Exception:  # one sweep's failure must not end judging for all
+                log.exception("judging early termination of sweep %s failed", sweep_id)

@@ -43,6 +43,8 @@ class ServerSettings:
     max_body_bytes: int = 8 * 1024 * 1024
     # How often the background task marks runs whose lease expired as crashed.
     reap_interval_seconds: float = 5.0
+    # How often sweeps that received new metrics get their early termination judged.
+    stopping_interval_seconds: float = 1.0
     # How long a verified API key is trusted without looking it up again (revocation delay).
     key_cache_seconds: float = 10.0
     # Served under a reverse proxy at a sub-path (``/sweeplab``): passed to the ASGI root_path.

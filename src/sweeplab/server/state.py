@@ -21,23 +21,34 @@ from sweeplab.server.claims import RecentClaims
 from sweeplab.server.settings import ServerSettings
 from sweeplab.store.base import Store
 
-# An agent heartbeat re-judges its sweep's early termination at most this often: with many
-# agents on one sweep, one judgement serves all the heartbeats in between.
-STOPPING_INTERVAL_SECONDS = 1.0
-
 
 @dataclass
-class StoppingThrottle:
-    """Judges each sweep's early termination at most once per ``interval_seconds``.
+class StoppingJudge:
+    """Early termination judged as metrics arrive, at most once per ``interval_seconds`` per
+    sweep, off the request path.
 
-    Every agent heartbeat (and every agent's explicit judgement) asks; with a hundred agents
-    on one sweep, one judgement a second serves them all, and askers in between get the last
-    verdicts.
+    An ingest of new rows for a sweep's run notes the sweep (:meth:`note_new_metrics`, cheap);
+    the app's background task takes the noted sweeps (:meth:`take_due`) and judges each one,
+    so a hundred agents flushing cost one judgement a second, not one per request. The
+    verdicts reach agents on their next ingest answer or heartbeat (``stop_requested``).
     """
 
-    interval_seconds: float = STOPPING_INTERVAL_SECONDS
+    # How often noted sweeps are judged, and how old a judgement an explicit request
+    # (``POST /sweeps/{id}/stop-decisions``) may reuse (``ServerSettings``).
+    interval_seconds: float = 1.0
+    _due: set[str] = field(default_factory=set)
     _last: dict[str, tuple[float, list[StopDecision]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note_new_metrics(self, sweep_id: str) -> None:
+        with self._lock:
+            self._due.add(sweep_id)
+
+    def take_due(self) -> list[str]:
+        """The sweeps noted since the last call (each once), in no particular order."""
+        with self._lock:
+            due, self._due = self._due, set()
+        return sorted(due)
 
     def judge(
         self, sweep_id: str, evaluate: Callable[[], list[StopDecision]]
@@ -84,8 +95,16 @@ class ServerState:
     controller: Controller
     authenticator: Authenticator
     recent_claims: RecentClaims = field(default_factory=RecentClaims)
-    stopping: StoppingThrottle = field(default_factory=StoppingThrottle)
+    stopping: StoppingJudge = field(default_factory=StoppingJudge)
     reaping: ReapThrottle = field(default_factory=ReapThrottle)
+    # Called when the server is asked to stop, before it waits for open connections: live
+    # streams end at once instead of holding the graceful shutdown to its timeout.
+    shutdown_hooks: list[Callable[[], None]] = field(default_factory=list)
+
+    def begin_shutdown(self) -> None:
+        """Run the shutdown hooks (safe to call more than once, from a signal handler)."""
+        for hook in self.shutdown_hooks:
+            hook()
 
 
 def server_state(request: Request) -> ServerState:

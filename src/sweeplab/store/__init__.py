@@ -15,6 +15,7 @@ from __future__ import annotations
 from sweeplab.store.base import (
     Claim,
     ClaimPlanner,
+    Ingested,
     MetricRow,
     NewRun,
     PlannedRun,
@@ -29,6 +30,7 @@ from sweeplab.store.urls import default_store_url, open_store, sweeplab_dir
 __all__ = [
     "Claim",
     "ClaimPlanner",
+    "Ingested",
     "MetricRow",
     "NewRun",
     "PlannedRun",

@@ -25,6 +25,9 @@ Contract
   keeps the first value, so a retried batch never duplicates. New rows for a terminal run are
   refused; rows it already holds are accepted as no-ops (a second ``sync`` equals the first).
   (Refused means :class:`~sweeplab.errors.RunFinishedError`, for final runs; see above.)
+- **Ingest.** ``ingest(run_id, rows, changes)`` is ``log_metrics`` then ``update_run`` as one
+  call (the SQL store does both in one transaction, the remote store in one request), and
+  answers with what the run's writer needs to know next: is the run still wanted.
 - **Conflicts.** A taken sweep id, a run id taken in another project, or a planned grid point
   the sweep already has raise :class:`~sweeplab.errors.ConflictError`.
 - **Queries.** :mod:`sweeplab.store.run_query` defines what a :class:`RunQuery` returns.
@@ -69,6 +72,16 @@ class MetricRow(NamedTuple):
     key: str
     value: float
     wall_time: float | None = None
+
+
+class Ingested(NamedTuple):
+    """What :meth:`Store.ingest` did, and the run as it now stands."""
+
+    new_rows: int
+    state: RunState
+    # Why the run should stop (early termination, a canceled sweep, a user), or "".
+    stop_requested: str
+    sweep_id: str | None
 
 
 @dataclass(frozen=True)
@@ -212,6 +225,22 @@ class Store(ABC):
     @abstractmethod
     def log_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> int:
         """Store rows idempotently; returns how many were new."""
+
+    def ingest(
+        self,
+        run_id: str,
+        rows: Sequence[MetricRow],
+        changes: RunChanges | None = None,
+        now: float | None = None,
+    ) -> Ingested:
+        """``log_metrics(run_id, rows)``, then ``update_run(run_id, changes)`` when there are
+        changes; the writer's one call per flush (stores may do it in one transaction)."""
+        new_rows = self.log_metrics(run_id, rows) if rows else 0
+        if changes is not None:
+            run = self.update_run(run_id, changes, now=now)
+        else:
+            run = self.get_run(run_id)
+        return Ingested(new_rows, run.state, run.stop_requested or "", run.sweep_id)
 
     @abstractmethod
     def read_metrics(

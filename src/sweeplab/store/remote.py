@@ -30,6 +30,7 @@ from sweeplab.errors import ConflictError, NotFoundError, ServerUnavailableError
 from sweeplab.store.base import (
     Claim,
     ClaimPlanner,
+    Ingested,
     MetricRow,
     NewRun,
     RunChanges,
@@ -185,20 +186,29 @@ class RemoteStore(Store):
     # --- metrics -------------------------------------------------------------------------------
 
     def log_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> int:
+        return self.ingest(run_id, rows).new_rows
+
+    def ingest(
+        self,
+        run_id: str,
+        rows: Sequence[MetricRow],
+        changes: RunChanges | None = None,
+        now: float | None = None,
+    ) -> Ingested:
+        """One request per flush: the rows (in chunks if there are many), with the config and
+        summary changes riding on the last chunk."""
         path = f"/runs/{_id(run_id)}/metrics"
-        new_rows = 0
         chunk = limits.CLIENT_METRIC_CHUNK_ROWS
-        for start in range(0, len(rows), chunk):
-            body = MetricBatch(
-                rows=[
-                    (row.step, row.key, row.value, row.wall_time)
-                    for row in rows[start : start + chunk]
-                ]
+        starts = range(0, len(rows), chunk) if rows else range(1)
+        new_rows = 0
+        for start in starts:
+            last = start + chunk >= len(rows)
+            body = MetricBatch.from_flush(
+                rows[start : start + chunk], changes if last else None, now
             )
-            new_rows += self._client.call("POST", path, LoggedOut, body=body).new_rows
-        if not rows:
-            self.get_run(run_id)  # an empty batch still needs an existing run
-        return new_rows
+            answer = self._client.call("POST", path, LoggedOut, body=body)
+            new_rows += answer.new_rows
+        return Ingested(new_rows, answer.state, answer.stop_requested, answer.sweep_id)
 
     def read_metrics(
         self, run_id: str, keys: Sequence[str] | None = None

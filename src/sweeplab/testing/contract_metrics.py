@@ -1,4 +1,5 @@
-"""Store contract: idempotent metric rows, non-finite values, ordered reads, histories."""
+"""Store contract: idempotent metric rows, non-finite values, ordered reads, histories, and
+``ingest`` (rows plus run changes in one call)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import math
 import pytest
 
 from sweeplab.domain import RunState
-from sweeplab.errors import RunFinishedError
-from sweeplab.store.base import MetricRow, NewRun, Store
+from sweeplab.errors import NotFoundError, RunFinishedError
+from sweeplab.store.base import Ingested, MetricRow, NewRun, RunChanges, Store
 
 SWEEP_CONFIG = {"method": "random", "parameters": {"x": {"values": [1]}}}
 
@@ -109,3 +110,40 @@ class MetricContract:
         assert histories[second.run_id][0] == 7.0
         assert math.isnan(histories[second.run_id][1])
         assert histories[silent.run_id] == ()
+
+    def test_ingest_stores_rows_then_changes_and_reports_the_run(self, store: Store) -> None:
+        sweep = store.create_sweep("p", SWEEP_CONFIG, seed=1)
+        run = store.create_run(NewRun(project="p", sweep_id=sweep.sweep_id))
+        changes = RunChanges(config={"lr": 0.1}, summary={"loss": 2.0})
+        ingested = store.ingest(run.run_id, _rows(range(3)), changes, now=2000.0)
+        assert ingested == Ingested(3, RunState.RUNNING, "", sweep.sweep_id)
+        again = store.ingest(run.run_id, _rows(range(4)), RunChanges(summary={"acc": 1.0}))
+        assert again.new_rows == 1
+        stored = store.get_run(run.run_id, with_history=True)
+        assert stored.history == {"loss": (0.0, 1.0, 2.0, 3.0)}
+        assert stored.config == {"lr": 0.1}
+        assert stored.summary == {"loss": 2.0, "acc": 1.0}
+        assert store.ingest(run.run_id, []) == Ingested(0, RunState.RUNNING, "", sweep.sweep_id)
+
+    def test_ingest_answers_a_stop_request(self, store: Store) -> None:
+        run = store.create_run(NewRun(project="p"))
+        store.update_run(run.run_id, RunChanges(stop_requested="asked by a user"))
+        ingested = store.ingest(run.run_id, _rows(range(1)), RunChanges(summary={"loss": 0.0}))
+        assert ingested == Ingested(1, RunState.RUNNING, "asked by a user", None)
+
+    def test_ingest_into_a_final_run_refuses_new_rows_and_changes_nothing(
+        self, store: Store
+    ) -> None:
+        run = store.create_run(NewRun(project="p"))
+        store.ingest(run.run_id, _rows(range(2)), RunChanges(summary={"loss": 1.0}))
+        store.finish_run(run.run_id, RunState.FINISHED)
+        with pytest.raises(RunFinishedError, match="1 new metric rows"):
+            store.ingest(run.run_id, _rows(range(3)), RunChanges(summary={"loss": 9.0}))
+        stored = store.get_run(run.run_id, with_history=True)
+        assert stored.summary == {"loss": 1.0}
+        assert stored.history == {"loss": (0.0, 1.0)}
+        assert store.ingest(run.run_id, _rows(range(2))).state is RunState.FINISHED
+
+    def test_ingest_into_a_missing_run_raises_not_found(self, store: Store) -> None:
+        with pytest.raises(NotFoundError):
+            store.ingest("nosuchrun", _rows(range(1)), RunChanges(summary={"loss": 1.0}))

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sweeplab.domain import RunRecord, RunState, StopDecision, SweepRecord, SweepState
-from sweeplab.store.base import ApiKeyRecord, Claim
+from sweeplab.store.base import ApiKeyRecord, Claim, Ingested
 from sweeplab.wire.json_values import FreeJson, FreeJsonObject
 
 
@@ -233,7 +233,21 @@ class HistoriesOut(ResponseModel):
 
 
 class LoggedOut(ResponseModel):
+    """What an ingest stored, and whether the run is still wanted (``stop_requested``)."""
+
     new_rows: int
+    state: RunState
+    stop_requested: str = ""
+    sweep_id: str | None = None
+
+    @classmethod
+    def from_ingested(cls, ingested: Ingested) -> LoggedOut:
+        return cls(
+            new_rows=ingested.new_rows,
+            state=ingested.state,
+            stop_requested=ingested.stop_requested,
+            sweep_id=ingested.sweep_id,
+        )
 
 
 class ReapedOut(ResponseModel):

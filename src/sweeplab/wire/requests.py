@@ -7,6 +7,7 @@ leases run on the server's clock, whatever the clocks of the agents' machines sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -219,12 +220,35 @@ MetricRowIn = tuple[Step, MetricKey, float, Timestamp | None]
 
 
 class MetricBatch(RequestModel):
-    """Rows to store idempotently on ``(run_id, step, key)``."""
+    """Rows to store idempotently on ``(run_id, step, key)``, and optionally the run's config
+    and summary changes since the last batch (merged key by key, after the rows): a writer's
+    whole flush in one request."""
 
     rows: Annotated[list[MetricRowIn], Field(max_length=limits.MAX_METRIC_ROWS_PER_REQUEST)]
+    config: BoundedObject | None = None
+    summary: BoundedObject | None = None
+    now: Timestamp | None = None
 
     def to_rows(self) -> list[MetricRow]:
         return [MetricRow(step, key, value, wall_time) for step, key, value, wall_time in self.rows]
+
+    def to_changes(self) -> RunChanges | None:
+        """The run changes carried with the rows, or ``None`` when there are none."""
+        if self.config is None and self.summary is None:
+            return None
+        return RunChanges(config=self.config, summary=self.summary)
+
+    @classmethod
+    def from_flush(
+        cls, rows: Sequence[MetricRow], changes: RunChanges | None, now: float | None
+    ) -> MetricBatch:
+        """The request for ``Store.ingest(run_id, rows, changes, now)``."""
+        return cls(
+            rows=[(row.step, row.key, row.value, row.wall_time) for row in rows],
+            config=None if changes is None or changes.config is None else dict(changes.config),
+            summary=None if changes is None or changes.summary is None else dict(changes.summary),
+            now=now,
+        )
 
 
 class Heartbeat(RequestModel):

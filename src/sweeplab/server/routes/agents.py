@@ -3,8 +3,9 @@
 - ``POST /sweeps/{id}/claims``: the sweep's next run, claimed exactly once across all agents
   (``Controller.claim_next_run`` in one store transaction); a repeated ``request_id`` gets the
   first answer again.
-- ``POST /runs/{id}/agent-heartbeat``: judge the sweep's early termination (at most once a
-  second per sweep), extend the lease, and tell the agent ``continue``, ``stop`` or ``exit``.
+- ``POST /runs/{id}/agent-heartbeat``: extend the lease and tell the agent ``continue``,
+  ``stop`` (with the reason: early termination is judged in the background as metrics
+  arrive, see ``ServerState.stopping``) or ``exit``.
 - ``GET /sweeps/{id}/claim-snapshot`` + ``POST /sweeps/{id}/planned-claims``: claims with a
   planner that runs on the client (``RemoteStore.claim_run``): the decision is applied only
   if the sweep still matches the snapshot's fingerprint, else the answer is ``stale``.
@@ -12,23 +13,20 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends
 
 from sweeplab.domain import RunRecord, RunState, SweepRecord
-from sweeplab.errors import SweeplabError
 from sweeplab.server.auth import require_read, require_write
 from sweeplab.server.claims import fingerprint
 from sweeplab.server.routes.params import RunIdPath, SweepIdPath
-from sweeplab.server.state import ServerState, StateDep, StoreDep
+from sweeplab.server.state import StateDep, StoreDep
 from sweeplab.store.base import PlannedRun, SweepDone
 from sweeplab.wire.models import ClaimOut, ClaimSnapshotOut, HeartbeatOut, RunOut, SweepOut
 from sweeplab.wire.requests import ClaimRequest, Heartbeat, PlannedClaim
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
-log = logging.getLogger("sweeplab.server")
 
 
 @router.post(
@@ -49,20 +47,11 @@ def claim_next_run(sweep_id: SweepIdPath, body: ClaimRequest, state: StateDep) -
     dependencies=[Depends(require_write)],
 )
 def agent_heartbeat(run_id: RunIdPath, body: Heartbeat, state: StateDep) -> HeartbeatOut:
-    """Judge early termination, extend the lease, and say what the agent should do."""
-    run = state.store.get_run(run_id)
-    if run.sweep_id is not None and run.state is RunState.RUNNING:
-        _judge_stopping(state, run.sweep_id)
+    """Extend the lease and say what the agent should do: ``stop`` carries the reason
+    (early termination, judged by the server as metrics arrive; a user; a canceled sweep)."""
     run = state.controller.heartbeat(run_id, body.lease_seconds)
     sweep = state.store.get_sweep(run.sweep_id) if run.sweep_id is not None else None
     return _heartbeat_answer(run, sweep)
-
-
-def _judge_stopping(state: ServerState, sweep_id: str) -> None:
-    try:
-        state.stopping.judge(sweep_id, lambda: state.controller.evaluate_stopping(sweep_id))
-    except SweeplabError as error:  # a heartbeat must still extend the lease
-        log.warning("could not judge early termination of sweep %s: %s", sweep_id, error)
 
 
 def _heartbeat_answer(run: RunRecord, sweep: SweepRecord | None) -> HeartbeatOut:

@@ -10,7 +10,7 @@ from sweeplab.errors import RequestError
 from sweeplab.server.auth import require_read, require_write
 from sweeplab.server.downsample import downsample_min_max
 from sweeplab.server.routes.params import RunIdPath
-from sweeplab.server.state import StoreDep
+from sweeplab.server.state import StateDep, StoreDep
 from sweeplab.wire import limits
 from sweeplab.wire.models import LoggedOut, MetricsOut
 from sweeplab.wire.requests import MetricBatch
@@ -21,10 +21,15 @@ router = APIRouter(prefix="/api/v1", tags=["metrics"])
 @router.post(
     "/runs/{run_id}/metrics", response_model=LoggedOut, dependencies=[Depends(require_write)]
 )
-def log_metrics(run_id: RunIdPath, body: MetricBatch, store: StoreDep) -> LoggedOut:
-    """Store ``[step, key, value, wall_time]`` rows; a row already stored keeps its first
-    value, so resending a batch is harmless. Returns how many rows were new."""
-    return LoggedOut(new_rows=store.log_metrics(run_id, body.to_rows()))
+def log_metrics(run_id: RunIdPath, body: MetricBatch, state: StateDep) -> LoggedOut:
+    """Store ``[step, key, value, wall_time]`` rows, then merge ``config`` and ``summary``
+    into the run (one transaction); a row already stored keeps its first value, so resending
+    a batch is harmless. Returns how many rows were new and whether the run should stop
+    (``stop_requested``); new rows of a sweep run get its early termination judged soon."""
+    ingested = state.store.ingest(run_id, body.to_rows(), body.to_changes(), now=body.now)
+    if ingested.sweep_id is not None and ingested.new_rows:
+        state.stopping.note_new_metrics(ingested.sweep_id)
+    return LoggedOut.from_ingested(ingested)
 
 
 @router.get(

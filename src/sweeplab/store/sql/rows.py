@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from sweeplab.domain import RunRecord, RunState, SweepRecord, SweepState
+from sweeplab.store.sql.tables import runs
 
 
 def sweep_from_row(row: RowMapping) -> SweepRecord:
@@ -23,18 +26,42 @@ def sweep_from_row(row: RowMapping) -> SweepRecord:
     )
 
 
-def run_from_row(row: RowMapping) -> RunRecord:
+# The JSON columns of ``runs``.
+RUN_JSON_COLUMNS = ("config", "summary", "suggestion_info", "tags")
+
+
+def runs_with_json_text() -> sa.Select[Any]:
+    """``SELECT`` every column of ``runs``, the JSON ones as their text (for
+    :func:`run_from_row` with a ``parse``, e.g. a :class:`~sweeplab.store.sql.types.JsonMemo`)."""
+    return sa.select(
+        *(
+            sa.cast(column, sa.Text).label(column.name)
+            if column.name in RUN_JSON_COLUMNS
+            else column
+            for column in runs.c
+        )
+    )
+
+
+def _as_read(value: Any) -> Any:
+    return value
+
+
+def run_from_row(row: RowMapping, parse: Callable[[Any], Any] | None = None) -> RunRecord:
+    """The record of a ``runs`` row; ``parse`` turns JSON text into values when the row was
+    read by :func:`runs_with_json_text`."""
+    json = parse or _as_read
     return RunRecord(
         run_id=row["run_id"],
         state=RunState(row["state"]),
-        config=row["config"],
-        summary=row["summary"],
+        config=json(row["config"]),
+        summary=json(row["summary"]),
         project=row["project"],
         sweep_id=row["sweep_id"],
         name=row["name"],
         group=row["run_group"],
         job_type=row["job_type"],
-        tags=tuple(row["tags"]),
+        tags=tuple(json(row["tags"])),
         notes=row["notes"],
         created_at=float(row["created_at"]),
         updated_at=float(row["updated_at"]),
@@ -42,7 +69,7 @@ def run_from_row(row: RowMapping) -> RunRecord:
         lease_expires_at=row["lease_expires_at"],
         exit_code=row["exit_code"],
         end_reason=row["end_reason"],
-        suggestion_info=row["suggestion_info"],
+        suggestion_info=json(row["suggestion_info"]),
         point_key=row["point_key"],
         stop_requested=row["stop_requested"],
     )

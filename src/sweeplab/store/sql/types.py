@@ -62,16 +62,48 @@ class JsonDocument(TypeDecorator[Any]):
         # SQLite hands back the JSON text: decode it in one call, and walk the result for
         # tags only when the text has one. Reading a sweep's runs (claims read them all,
         # the sweep page 10,000 of them) spent half its time in the generic layers.
-        loads = json.loads
-        tag_text = f'"{FLOAT_TAG}"'
-
         def process(value: Any) -> Any:
             if not isinstance(value, str):
                 return value  # NULL, or a bare number SQLite stored as one
-            decoded = loads(value)
-            return untag_non_finite(decoded) if tag_text in value else decoded
+            return decode_json_text(value)
 
         return process
+
+
+_TAG_TEXT = f'"{FLOAT_TAG}"'
+
+
+def decode_json_text(text: str) -> Any:
+    """A stored JSON document's text as Python values (tagged non-finite floats restored);
+    the walk for tags happens only when the text has one."""
+    decoded = json.loads(text)
+    return untag_non_finite(decoded) if _TAG_TEXT in text else decoded
+
+
+class JsonMemo:
+    """Parsed JSON documents by their text, for reads that parse the same documents again and
+    again: every claim reads every run of its sweep, whose configs never change and whose
+    summaries mostly do not (parsing was 60% of a claim over 600 runs).
+
+    Parsed values are shared between calls, so use it only where nobody mutates them (claim
+    planners are pure functions). Bounded: past ``limit`` documents it starts afresh.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._limit = limit
+        self._parsed: dict[str, Any] = {}
+
+    def parse(self, text: str | None) -> Any:
+        if text is None:
+            return None
+        try:
+            return self._parsed[text]
+        except KeyError:
+            pass
+        if len(self._parsed) >= self._limit:
+            self._parsed = {}
+        value = self._parsed[text] = decode_json_text(text)
+        return value
 
 
 class MetricValue(TypeDecorator[float]):
