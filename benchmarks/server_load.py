@@ -142,7 +142,8 @@ def report(
         "store", "agents", "claims", "claim p50 ms", "claim p99 ms", "x idle (p50)",
         "ingest p50 ms", "ingest p99 ms", "heartbeat p99 ms",
         "healthz p99 ms",
-        "requests/s", "rows/s", "errors", "duplicates", "server RSS MB (peak)",
+        "requests/s", "rows/s", "errors", "duplicates", "server CPU (cores)",
+        "server RSS MB (peak)",
     ]
     rows = []
     for kind, (levels, _, idle) in results.items():
@@ -156,7 +157,7 @@ def report(
                 _ms(level.healthz.p99_ms),
                 f"{level.requests_per_second:.0f}", f"{level.rows_per_second:,.0f}",
                 str(level.error_count), str(level.duplicates),
-                f"{level.rss_peak_bytes / 1e6:.0f}",
+                f"{level.server_cpu_share:.2f}", f"{level.rss_peak_bytes / 1e6:.0f}",
             ])
     lines += [markdown_table(header, rows), ""]
     idle_lines = [

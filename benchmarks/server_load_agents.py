@@ -92,6 +92,7 @@ class LevelResult:
     database_duplicates: int = 0
     rss_peak_bytes: int = 0
     wall_seconds: float = 0.0
+    server_cpu_seconds: float = 0.0
 
     @property
     def claims(self) -> int:
@@ -116,6 +117,11 @@ class LevelResult:
         return self.requests / self.wall_seconds
 
     @property
+    def server_cpu_share(self) -> float:
+        """The server's CPU time over the level's wall time (1.0 = one core busy)."""
+        return self.server_cpu_seconds / self.wall_seconds
+
+    @property
     def rows_per_second(self) -> float:
         return self.rows / self.wall_seconds
 
@@ -125,6 +131,7 @@ class LevelResult:
             f" ms, ingest p50/p99 {self.ingest.p50_ms:.1f}/{self.ingest.p99_ms:.1f} ms, "
             f"{self.requests_per_second:.0f} req/s, {self.error_count} errors, "
             f"{self.duplicates} duplicates, {self.stopped_runs} stopped by hyperband, "
+            f"server CPU {self.server_cpu_share:.0%} of a core, "
             f"RSS peak {self.rss_peak_bytes / 1e6:.0f} MB"
         )
 
@@ -282,11 +289,12 @@ def run_level(
     sweep_id = created.json()["sweep_id"]
     result = LevelResult(agents=agents, seconds=seconds)
     server.reset_peak()
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), server.cpu_seconds
     asyncio.run(
         _play(server.base_url, sweep_id, agents, seconds, result, flush_seconds=flush_seconds)
     )
     result.wall_seconds = time.monotonic() - started
+    result.server_cpu_seconds = server.cpu_seconds - cpu_before
     result.rss_peak_bytes = server.peak_rss_bytes
     _check_database(store_url, sweep_id, result)
     return result

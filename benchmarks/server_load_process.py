@@ -50,6 +50,16 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time ``pid`` has used so far (0 once it is gone), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # Fields 14 and 15 of stat (utime, stime), counted after the ")" that ends the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class ServerProcess:
     """``python -m sweeplab.cli.main server --store URL`` on 127.0.0.1 (or, with
     ``launcher="app"``, ``create_app`` under ``uvicorn.run``); a context manager.
@@ -111,6 +121,10 @@ class ServerProcess:
     @property
     def rss_bytes(self) -> int:
         return rss_bytes(self.pid)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
 
     @property
     def peak_rss_bytes(self) -> int:

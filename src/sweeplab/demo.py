@@ -124,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A demo run trains for well under a second, so ship metrics and judge runs (hyperband)
     # many times a second rather than every few seconds as suits real training.
     os.environ.setdefault("SWEEPLAB_FLUSH_SECONDS", "0.05")
+    os.environ.setdefault("SWEEPLAB_SHIP_SECONDS", "0.05")
     os.environ.setdefault("SWEEPLAB_HEARTBEAT_SECONDS", "0.05")
     sweep_id = wandb.sweep(SWEEP_CONFIG, project=PROJECT)
     wandb.agent(sweep_id, function=sweep_train, count=args.count)

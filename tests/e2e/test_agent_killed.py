@@ -62,6 +62,7 @@ def test_killed_agent_run_crashes_and_the_sweep_goes_on(tmp_path: Path, sweeplab
         SWEEPLAB_LEASE_SECONDS=str(LEASE_SECONDS),
         SWEEPLAB_HEARTBEAT_SECONDS="0.3",
         SWEEPLAB_FLUSH_SECONDS="0.05",
+        SWEEPLAB_SHIP_SECONDS="0.05",
     )
     created = run_cli(["sweep", "sweep.yaml"], env, tmp_path)
     assert created.returncode == 0, created.stderr

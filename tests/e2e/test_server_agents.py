@@ -84,6 +84,7 @@ def run_sweep_through_server(store_url: str, tmp_path: Path) -> None:
             SWEEPLAB_LEASE_SECONDS=str(LEASE_SECONDS),
             SWEEPLAB_HEARTBEAT_SECONDS="0.25",
             SWEEPLAB_FLUSH_SECONDS="0.05",
+            SWEEPLAB_SHIP_SECONDS="0.05",
             SWEEPLAB_AGENT_KILL_GRACE_SECONDS="5",
         )
         created = run_cli(["sweep", "sweep.yaml"], env, tmp_path)

@@ -41,7 +41,8 @@ def test_rows_logged_while_the_server_is_down_arrive(tmp_path: Path) -> None:
     env = clean_environ(tmp_path / "sweeplab")
     server = start_server(store_url, env, tmp_path)
     (tmp_path / "train.py").write_text(PROGRAM)
-    run_env = dict(env, SWEEPLAB_BASE_URL=server.url, SWEEPLAB_FLUSH_SECONDS="0.05")
+    run_env = dict(env, SWEEPLAB_BASE_URL=server.url, SWEEPLAB_FLUSH_SECONDS="0.05",
+                   SWEEPLAB_SHIP_SECONDS="0.05")
     run = subprocess.Popen(
         [sys.executable, "train.py"], env=run_env, cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

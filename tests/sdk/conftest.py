@@ -28,6 +28,7 @@ SDK_VARIABLES = [
         "HEARTBEAT_SECONDS",
         "LEASE_SECONDS",
         "FLUSH_SECONDS",
+        "SHIP_SECONDS",
         "CONFIG_DIR",
     )
 ]
@@ -54,7 +55,9 @@ def store() -> MemoryStore:
 @pytest.fixture
 def settings(store: MemoryStore, tmp_path: Path) -> Settings:
     """Online settings writing to a MemoryStore, with a fast writer."""
-    return Settings(store=store, sweeplab_dir=tmp_path / "sweeplab", flush_seconds=0.01)
+    return Settings(
+        store=store, sweeplab_dir=tmp_path / "sweeplab", flush_seconds=0.01, ship_seconds=0.01
+    )
 
 
 def child_environment(tmp_path: Path, **extra: str) -> dict[str, str]:

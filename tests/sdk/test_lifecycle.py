@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 import sweeplab.sdk as wandb
 from sweeplab.domain import RunState
 from sweeplab.errors import UsageError
+from sweeplab.sdk.runlog import LOG_FILE_NAME, read_run_log
 from sweeplab.sdk.settings import Settings
 from sweeplab.store.base import MetricRow, NewRun, RunChanges
 from sweeplab.store.memory import MemoryStore
@@ -192,3 +194,29 @@ def test_sys_exit_with_a_code_marks_the_run_failed(tmp_path: Path) -> None:
     assert result.returncode == 3
     state, reason, _ = _stored(tmp_path, "exit3")
     assert (state, reason) == (RunState.FAILED, "exit code 3")
+
+
+def test_the_run_log_is_written_every_flush_and_the_store_fed_every_ship(
+    store: MemoryStore, tmp_path: Path
+) -> None:
+    settings = Settings(
+        store=store, sweeplab_dir=tmp_path / "sweeplab", flush_seconds=0.01, ship_seconds=3600
+    )
+    run = wandb.init(settings=settings)
+    wandb.log({"loss": 1.0})
+    log_path = run.dir / LOG_FILE_NAME if run.dir is not None else None
+    assert log_path is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _history_rows(log_path):
+        time.sleep(0.01)
+    assert _history_rows(log_path) == 1
+    assert store.read_metrics(run.id) == {}  # not shipped yet: the next ship is an hour away
+    wandb.finish()
+    assert store.read_metrics(run.id) == {"loss": [(0, 1.0)]}  # finish ships everything
+
+
+def _history_rows(log_path: Path) -> int:
+    if not log_path.exists():
+        return 0
+    records = read_run_log(log_path).records
+    return sum(len(record["rows"]) for record in records if record["t"] == "history")

@@ -128,7 +128,8 @@ def test_a_killed_process_leaves_a_readable_log(tmp_path: Path) -> None:
             """
         )
     )
-    env = child_environment(tmp_path, SWEEPLAB_FLUSH_SECONDS="0.05")
+    env = child_environment(tmp_path, SWEEPLAB_FLUSH_SECONDS="0.05",
+                              SWEEPLAB_SHIP_SECONDS="0.05")
     result = subprocess.run(
         [sys.executable, str(script)],
         env=env,

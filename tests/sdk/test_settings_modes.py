@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 
 import sweeplab.sdk as wandb
+from sweeplab.credentials import credentials_file, save_api_key, saved_api_key
 from sweeplab.errors import ServerUnavailableError, UsageError
 from sweeplab.sdk.runlog import read_run_log
 from sweeplab.sdk.settings import (
     Mode,
     Settings,
-    credentials_file,
-    save_api_key,
     save_mode,
-    saved_api_key,
     saved_mode,
 )
 from sweeplab.store.base import RunQuery
@@ -59,6 +57,20 @@ def test_bad_values_are_explained() -> None:
     with pytest.raises(UsageError, match="SWEEPLAB_FLUSH_SECONDS='0'"):
         Settings.load({"SWEEPLAB_FLUSH_SECONDS": "0"})
     assert Mode.parse("dryrun", "x") is Mode.OFFLINE and Mode.parse("run", "x") is Mode.ONLINE
+
+
+def test_runs_ship_to_a_server_less_often_than_to_a_local_store() -> None:
+    local = Settings.load({})
+    assert (local.flush_seconds, local.ship_seconds) == (0.5, 0.5)
+    served = Settings.load({"SWEEPLAB_BASE_URL": "http://sweeps:8080"})
+    assert (served.flush_seconds, served.ship_seconds) == (0.5, 2.0)
+    assert Settings.load({"SWEEPLAB_STORE_URL": "https://sweeps/x"}).ship_seconds == 2.0
+    # An explicit store URL wins over the server URL, as it does for the store itself.
+    both = {"SWEEPLAB_BASE_URL": "http://sweeps:8080", "SWEEPLAB_STORE_URL": "memory://"}
+    assert Settings.load(both).ship_seconds == 0.5
+    assert Settings.load({"SWEEPLAB_SHIP_SECONDS": "0.1"}).ship_seconds == 0.1
+    with pytest.raises(UsageError, match="SWEEPLAB_SHIP_SECONDS='-1'"):
+        Settings.load({"SWEEPLAB_SHIP_SECONDS": "-1"})
 
 
 def test_saved_mode_is_used_unless_the_environment_says_otherwise(tmp_path: Path) -> None:

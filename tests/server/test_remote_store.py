@@ -62,6 +62,7 @@ def sdk_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SWEEPLAB_DIR", str(tmp_path / "sweeplab"))
     monkeypatch.setenv("SWEEPLAB_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("SWEEPLAB_FLUSH_SECONDS", "0.05")
+    monkeypatch.setenv("SWEEPLAB_SHIP_SECONDS", "0.05")
     monkeypatch.chdir(tmp_path)
     yield
     session.finish_all()

@@ -52,6 +52,9 @@ class FunctionLauncher:
             project=run.project or assignment.sweep.project,
             params=run.config,
             store=assignment.store,
+            # The agent's own heartbeat keeps the lease; the run's writer still learns of a
+            # stop request from each ship's answer.
+            heartbeat=False,
             lease_seconds=assignment.lease_seconds,
             heartbeat_seconds=assignment.heartbeat_seconds,
         )

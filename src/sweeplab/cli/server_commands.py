@@ -267,8 +267,8 @@ def _revoke_key(args: argparse.Namespace) -> int:
 
 
 def _login(args: argparse.Namespace) -> int:
+    from sweeplab.credentials import env_value, save_api_key
     from sweeplab.errors import UsageError
-    from sweeplab.sdk.settings import env_value, save_api_key
     from sweeplab.store.urls import url_scheme
 
     url = args.url.rstrip("/")

@@ -72,7 +72,8 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _set_mode(args: argparse.Namespace) -> int:
-    from sweeplab.sdk.settings import env_value, save_mode
+    from sweeplab.credentials import env_value
+    from sweeplab.sdk.settings import save_mode
 
     path = save_mode(args.mode, settings().sweeplab_dir)
     say(f"{args.mode} mode is now the default: {args.effect} (saved in {path})")

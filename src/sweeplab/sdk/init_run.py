@@ -225,6 +225,7 @@ def _start(
             summary=summary,
             store=store,
             flush_seconds=settings.flush_seconds,
+            ship_seconds=settings.ship_seconds,
             heartbeat=heartbeat,
         )
     )

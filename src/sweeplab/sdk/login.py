@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
+from sweeplab.credentials import save_api_key
 from sweeplab.errors import UsageError
-from sweeplab.sdk.settings import Settings, save_api_key
+from sweeplab.sdk.settings import Settings
 
 
 def login(

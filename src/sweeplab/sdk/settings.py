@@ -16,28 +16,39 @@ its ``WANDB_*`` spelling, the settings file written by ``sweeplab offline``/``on
 | ``SWEEPLAB_SWEEP_ID``, ``..._SWEEP_PARAM_PATH`` | set by an agent, see ``sdk.context`` | unset |
 | ``SWEEPLAB_HEARTBEAT_SECONDS`` | how often a sweep run extends its lease | 10 |
 | ``SWEEPLAB_LEASE_SECONDS`` | how long a lease lasts without a heartbeat | 60 |
-| ``SWEEPLAB_FLUSH_SECONDS`` | how often the writer flushes the log and ships to the store | 0.5 |
+| ``SWEEPLAB_FLUSH_SECONDS`` | how often the writer appends to the run log | 0.5 |
+| ``SWEEPLAB_SHIP_SECONDS`` | how often the writer ships to the store | 0.5; server: 2 |
 | ``SWEEPLAB_CONFIG_DIR`` | where ``login()`` keeps API keys | ``$XDG_CONFIG_HOME/sweeplab`` |
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sweeplab.credentials import (
+    env_value,
+    read_json_object,
+    saved_api_key,
+)
 from sweeplab.errors import UsageError
+from sweeplab.store.urls import is_server_url
 
 if TYPE_CHECKING:
     from sweeplab.store.base import Store
 
 DEFAULT_PROJECT = "uncategorized"
+# How often a run's writer appends to its run log, and ships to its store. A server is shared
+# by every agent: a run ships to it every 2 s (one request with the rows, config and
+# summary), so 100 agents send 50 requests/s instead of 200.
+FLUSH_SECONDS = 0.5
+LOCAL_SHIP_SECONDS = 0.5
+SERVER_SHIP_SECONDS = 2.0
 SETTINGS_FILE_NAME = "settings.json"
-CREDENTIALS_FILE_NAME = "credentials.json"
 
 
 class Mode(StrEnum):
@@ -56,12 +67,6 @@ class Mode(StrEnum):
         except ValueError:
             choices = ", ".join(mode.value for mode in cls)
             raise UsageError(f"{source}: unknown mode {text!r}; use one of {choices}") from None
-
-
-def env_value(name: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """``SWEEPLAB_<name>``, else ``WANDB_<name>``, else ``None`` (empty counts as unset)."""
-    env = os.environ if environ is None else environ
-    return env.get("SWEEPLAB_" + name) or env.get("WANDB_" + name) or None
 
 
 def _env_seconds(name: str, default: float, environ: Mapping[str, str] | None) -> float:
@@ -94,7 +99,8 @@ class Settings:
     run_id: str | None = None
     heartbeat_seconds: float = 10.0
     lease_seconds: float = 60.0
-    flush_seconds: float = 0.5
+    flush_seconds: float = FLUSH_SECONDS
+    ship_seconds: float = LOCAL_SHIP_SECONDS
     store: Store | None = None
 
     @classmethod
@@ -113,17 +119,21 @@ class Settings:
         else:
             mode = saved_mode(sweeplab_dir) or Mode.ONLINE
         base_url = env_value("BASE_URL", environ)
+        store_url = env_value("STORE_URL", environ)
+        remote = bool(base_url) if store_url is None else is_server_url(store_url)
+        default_ship = SERVER_SHIP_SECONDS if remote else LOCAL_SHIP_SECONDS
         settings = cls(
             project=env_value("PROJECT", environ) or DEFAULT_PROJECT,
             mode=mode,
             sweeplab_dir=sweeplab_dir,
             base_url=base_url,
             api_key=env_value("API_KEY", environ),
-            store_url=env_value("STORE_URL", environ),
+            store_url=store_url,
             run_id=env_value("RUN_ID", environ),
             heartbeat_seconds=_env_seconds("HEARTBEAT_SECONDS", 10.0, environ),
             lease_seconds=_env_seconds("LEASE_SECONDS", 60.0, environ),
-            flush_seconds=_env_seconds("FLUSH_SECONDS", 0.5, environ),
+            flush_seconds=_env_seconds("FLUSH_SECONDS", FLUSH_SECONDS, environ),
+            ship_seconds=_env_seconds("SHIP_SECONDS", default_ship, environ),
         )
         return replace(settings, **given)
 
@@ -145,22 +155,10 @@ def settings_file(sweeplab_dir: Path | None = None) -> Path:
     return base / SETTINGS_FILE_NAME
 
 
-def _read_json_object(path: Path) -> dict[str, Any]:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as error:
-        raise UsageError(f"cannot read {path}: {error}; fix or delete the file") from error
-    if not isinstance(loaded, dict):
-        raise UsageError(f"{path} should hold a JSON object; fix or delete the file")
-    return loaded
-
-
 def saved_mode(sweeplab_dir: Path | None = None) -> Mode | None:
     """The mode ``save_mode`` persisted, if any."""
     path = settings_file(sweeplab_dir)
-    text = _read_json_object(path).get("mode")
+    text = read_json_object(path).get("mode")
     return Mode.parse(str(text), str(path)) if text is not None else None
 
 
@@ -171,51 +169,8 @@ def save_mode(mode: str | Mode, sweeplab_dir: Path | None = None) -> Path:
     """
     parsed = Mode.parse(str(mode), "mode")
     path = settings_file(sweeplab_dir)
-    values = _read_json_object(path)
+    values = read_json_object(path)
     values["mode"] = parsed.value
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
-    return path
-
-
-# --- credentials (`login()`) -------------------------------------------------------------------
-
-
-def credentials_file(environ: Mapping[str, str] | None = None) -> Path:
-    """Where API keys are kept: ``$SWEEPLAB_CONFIG_DIR`` or ``$XDG_CONFIG_HOME/sweeplab``."""
-    env = os.environ if environ is None else environ
-    config_dir = env.get("SWEEPLAB_CONFIG_DIR")
-    if not config_dir:
-        xdg = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-        config_dir = str(Path(xdg) / "sweeplab")
-    return Path(config_dir) / CREDENTIALS_FILE_NAME
-
-
-def _normalise_url(base_url: str) -> str:
-    return base_url.rstrip("/")
-
-
-def saved_api_key(base_url: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """The key ``save_api_key`` stored for ``base_url``, if any."""
-    keys = _read_json_object(credentials_file(environ)).get("keys", {})
-    key = keys.get(_normalise_url(base_url)) if isinstance(keys, dict) else None
-    return key if isinstance(key, str) else None
-
-
-def save_api_key(base_url: str, api_key: str, environ: Mapping[str, str] | None = None) -> Path:
-    """Store ``api_key`` for ``base_url`` in the credentials file, readable by the owner only."""
-    path = credentials_file(environ)
-    values = _read_json_object(path)
-    keys = values.get("keys")
-    keys = dict(keys) if isinstance(keys, dict) else {}
-    keys[_normalise_url(base_url)] = api_key
-    values["keys"] = keys
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Create with 0600 from the start, so the key is never readable by others, even briefly.
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(values, handle, indent=2)
-    os.chmod(temporary, 0o600)  # an existing file keeps its old mode through O_CREAT
-    os.replace(temporary, path)
     return path

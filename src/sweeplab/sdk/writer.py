@@ -2,12 +2,12 @@
 
 ``log()`` only appends a tuple to :attr:`RunWriter.queue` (a ``deque``: appending is atomic
 and lock-free under the GIL, which keeps ``log()`` in the microseconds). Every
-``flush_seconds`` the writer thread drains the queue, appends framed batches to the run log,
-and, online, ships the rows with the config and summary changes to the store in one
-``Store.ingest`` (idempotent on rows, so a retried batch never duplicates); the answer says
-whether the run should stop. A sweep run also heartbeats its lease. When the store answers
-``stop_requested``, :attr:`RunWriter.on_stop_requested` is called and the run's next
-``log()`` raises ``RunStopped``.
+``flush_seconds`` the writer thread drains the queue and appends framed batches to the run
+log; every ``ship_seconds``, online, it ships the rows with the config and summary changes to
+the store in one ``Store.ingest`` (idempotent on rows, so a retried batch never duplicates);
+the answer says whether the run should stop. A sweep run also heartbeats its lease. When the
+store answers ``stop_requested``, :attr:`RunWriter.on_stop_requested` is called and the
+run's next ``log()`` raises ``RunStopped``.
 
 Queues: :attr:`RunWriter.queue` holds history rows ``(step, wall_time, {key: number})``;
 :attr:`RunWriter.config_queue` holds config changes ``{key: value}`` (their order relative
@@ -71,6 +71,7 @@ class RunWriter:
         summary: Summary,
         store: Store | None,
         flush_seconds: float,
+        ship_seconds: float | None = None,
         heartbeat: HeartbeatPlan | None = None,
     ) -> None:
         self.run_id = run_id
@@ -84,6 +85,9 @@ class RunWriter:
         self._summary = summary
         self._store = store
         self._flush_seconds = flush_seconds
+        # Shipping may be rarer than flushing (to a server shared by many runs).
+        self._ship_seconds = flush_seconds if ship_seconds is None else ship_seconds
+        self._next_ship = time.monotonic() + self._ship_seconds
         self._heartbeat = heartbeat
         self._next_heartbeat = time.monotonic() + (heartbeat.every_seconds if heartbeat else 0)
         self._unshipped: list[MetricRow] = []
@@ -128,7 +132,9 @@ class RunWriter:
             try:
                 self._write_pending()
                 if self._store is not None:
-                    self._ship(force=final is not None)
+                    if final is not None or time.monotonic() >= self._next_ship:
+                        self._next_ship = time.monotonic() + self._ship_seconds
+                        self._ship(force=final is not None)
                     if final is None:
                         self._heartbeat_if_due()
             except Exception as error:  # never die silently: the run log keeps the data

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sweeplab.credentials import env_value, saved_api_key
 from sweeplab.errors import StoreUrlError
 from sweeplab.store.base import Store
 
@@ -53,12 +54,14 @@ def url_scheme(url: str) -> str:
     return scheme.lower() if separator else ""
 
 
+def is_server_url(url: str) -> bool:
+    """Whether ``url`` names a sweeplab server (``http://`` or ``https://``)."""
+    return url_scheme(url) in _REMOTE_SCHEMES
+
+
 def _open_remote(url: str) -> Store:
     """A ``RemoteStore`` for the server at ``url``, with ``SWEEPLAB_API_KEY`` (or
     ``WANDB_API_KEY``), else the key ``sweeplab login URL`` saved for it."""
-    # The credentials file belongs to the SDK's settings; imported here, lazily, so a server
-    # URL opens the same way from the SDK, the CLI and ``open_store`` alike.
-    from sweeplab.sdk.settings import env_value, saved_api_key
     from sweeplab.store.remote import RemoteStore
 
     if "?" in url or "#" in url:
