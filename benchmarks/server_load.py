@@ -8,7 +8,7 @@ For each store (a SQLite file; PostgreSQL on a throwaway cluster from
 ``sweeplab.testing.postgres``), ``sweeplab server --store URL`` runs as a separate process on
 127.0.0.1, and this process plays N agents for ``--seconds`` per level
 (``server_load_agents.py``): each does what ``sweeplab agent`` and the SDK do through the
-REST API (claim a run of a grid sweep with hyperband, log 10 steps/s, flush every 0.5 s,
+REST API (claim a run of a grid sweep with hyperband, log 10 steps/s, ship every 2 s,
 heartbeat every 5 s, stop when told to, report the end, claim the next). Agents start spread
 over 4 s and runs last 4-12 s, so claims do not arrive in lock-step herds. Everything is
 bounded in count and time; nothing leaves loopback.
@@ -127,8 +127,7 @@ def report(
         "level, each claiming runs of a grid sweep with hyperband and logging "
         f"{agents_module.STEPS_PER_SECOND:.0f} steps/s (3 metrics a step; every "
         f"{args.flush_seconds:g} s the rows and the summary in one request, as the SDK's writer "
-        "flushes; "
-        f"its default is {agents_module.SHIP_EVERY_SECONDS:g} s), heartbeat "
+        f"ships to a server every {agents_module.SHIP_EVERY_SECONDS:g} s by default), heartbeat "
         f"every {agents_module.HEARTBEAT_EVERY_SECONDS:.0f} s, runs of "
         f"{agents_module.RUN_SECONDS[0]:.0f}-{agents_module.RUN_SECONDS[1]:.0f} s. Latencies "
         "are client-side; *healthz* is `GET /healthz` (no database) timed alongside as the "
@@ -143,6 +142,7 @@ def report(
         "ingest p50 ms", "ingest p99 ms", "heartbeat p99 ms",
         "healthz p99 ms",
         "requests/s", "rows/s", "errors", "duplicates", "server CPU (cores)",
+        "agents CPU (cores)",
         "server RSS MB (peak)",
     ]
     rows = []
@@ -157,7 +157,8 @@ def report(
                 _ms(level.healthz.p99_ms),
                 f"{level.requests_per_second:.0f}", f"{level.rows_per_second:,.0f}",
                 str(level.error_count), str(level.duplicates),
-                f"{level.server_cpu_share:.2f}", f"{level.rss_peak_bytes / 1e6:.0f}",
+                f"{level.server_cpu_share:.2f}", f"{level.client_cpu_share:.2f}",
+                f"{level.rss_peak_bytes / 1e6:.0f}",
             ])
     lines += [markdown_table(header, rows), ""]
     idle_lines = [

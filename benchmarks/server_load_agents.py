@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import resource
 import time
 import uuid
 from collections import Counter
@@ -23,12 +24,13 @@ import httpx
 
 from benchmarks.server_load_http import HttpClient
 from benchmarks.server_load_process import ServerProcess
+from sweeplab.sdk.settings import SERVER_SHIP_SECONDS
 
 API = "/api/v1"
 STEPS_PER_SECOND = 10.0
-# The SDK writer's default flush (rows and summary in one request) and the agent's default
-# heartbeat and lease (sweeplab.sdk.settings, sweeplab.agents.settings).
-SHIP_EVERY_SECONDS = 0.5
+# How often the SDK's writer ships to a server (rows and summary in one request), and the
+# agent's default heartbeat and lease (sweeplab.sdk.settings, sweeplab.agents.settings).
+SHIP_EVERY_SECONDS = SERVER_SHIP_SECONDS
 HEARTBEAT_EVERY_SECONDS = 5.0
 LEASE_SECONDS = 60.0
 RUN_SECONDS = (4.0, 12.0)
@@ -93,6 +95,7 @@ class LevelResult:
     rss_peak_bytes: int = 0
     wall_seconds: float = 0.0
     server_cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
 
     @property
     def claims(self) -> int:
@@ -122,6 +125,11 @@ class LevelResult:
         return self.server_cpu_seconds / self.wall_seconds
 
     @property
+    def client_cpu_share(self) -> float:
+        """This process's (the agents') CPU time over the level's wall time."""
+        return self.client_cpu_seconds / self.wall_seconds
+
+    @property
     def rows_per_second(self) -> float:
         return self.rows / self.wall_seconds
 
@@ -131,7 +139,8 @@ class LevelResult:
             f" ms, ingest p50/p99 {self.ingest.p50_ms:.1f}/{self.ingest.p99_ms:.1f} ms, "
             f"{self.requests_per_second:.0f} req/s, {self.error_count} errors, "
             f"{self.duplicates} duplicates, {self.stopped_runs} stopped by hyperband, "
-            f"server CPU {self.server_cpu_share:.0%} of a core, "
+            f"server CPU {self.server_cpu_share:.0%} of a core "
+            f"(agents {self.client_cpu_share:.0%}), "
             f"RSS peak {self.rss_peak_bytes / 1e6:.0f} MB"
         )
 
@@ -289,15 +298,21 @@ def run_level(
     sweep_id = created.json()["sweep_id"]
     result = LevelResult(agents=agents, seconds=seconds)
     server.reset_peak()
-    started, cpu_before = time.monotonic(), server.cpu_seconds
+    started, cpu_before, client_before = time.monotonic(), server.cpu_seconds, _own_cpu()
     asyncio.run(
         _play(server.base_url, sweep_id, agents, seconds, result, flush_seconds=flush_seconds)
     )
     result.wall_seconds = time.monotonic() - started
     result.server_cpu_seconds = server.cpu_seconds - cpu_before
+    result.client_cpu_seconds = _own_cpu() - client_before
     result.rss_peak_bytes = server.peak_rss_bytes
     _check_database(store_url, sweep_id, result)
     return result
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _check_database(store_url: str, sweep_id: str, result: LevelResult) -> None:

@@ -15,8 +15,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -25,9 +23,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from sweeplab.domain import RunRecord, SweepRecord
 from sweeplab.errors import ConflictError, SchemaOutdatedError, SchemaTooNewError
-from sweeplab.store.base import MetricRow, NewRun, PlannedRun, RunChanges, RunQuery, Store
+from sweeplab.store.base import MetricRow, NewRun, RunChanges, RunQuery, Store
 from sweeplab.store.sql import SqlStore, head_revision, upgrade_schema
 from sweeplab.store.sql.schema import VERSION_TABLE, alembic_config
 from sweeplab.store.sql.tables import metadata
@@ -71,41 +68,6 @@ def test_processes_claiming_never_share_a_point(postgres_url: str) -> None:
     assert sorted(int(run.point_key or "-1") for run in runs) == list(range(grid_size))
     assert sorted(run_id for ids in claimed for run_id in ids) == sorted(r.run_id for r in runs)
     assert store.claim_run(sweep.sweep_id, GridPlanner(grid_size), 60.0).run is None
-    store.close()
-
-
-def test_a_claim_waits_for_the_sweep_row_lock(postgres_url: str) -> None:
-    """While one claim is planning, another on the same sweep blocks instead of reading the
-    same runs (the SELECT ... FOR UPDATE on the sweep row)."""
-    store = SqlStore(postgres_url)
-    sweep = store.create_sweep("proj", {"method": "grid"}, seed=1)
-    planning = threading.Event()
-    release = threading.Event()
-    seen_counts: list[int] = []
-
-    def slow_planner(locked: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
-        seen_counts.append(len(runs))
-        planning.set()
-        release.wait(10)
-        return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
-
-    def fast_planner(locked: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
-        seen_counts.append(len(runs))
-        return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
-
-    first = threading.Thread(target=store.claim_run, args=(sweep.sweep_id, slow_planner, 60.0))
-    first.start()
-    assert planning.wait(10)
-    second = threading.Thread(target=store.claim_run, args=(sweep.sweep_id, fast_planner, 60.0))
-    second.start()
-    time.sleep(0.3)
-    assert second.is_alive()  # blocked on the lock, has not planned
-    assert seen_counts == [0]
-    release.set()
-    first.join(10)
-    second.join(10)
-    assert seen_counts == [0, 1]
-    assert len(store.sweep_runs(sweep.sweep_id)) == 2
     store.close()
 
 

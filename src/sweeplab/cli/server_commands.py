@@ -167,7 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sweeplab.server.app import create_app
-    from sweeplab.server.serving import ShutdownAwareServer
+    from sweeplab.server.serving import ShutdownAwareServer, tune_interpreter_for_serving
 
     store = _open_database(args)
     try:
@@ -189,6 +189,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         print(f"sweeplab server on http://{host}:{port}{settings.root_path}", flush=True)
         say(f"store {shown_database_url(args)}; {auth}; Ctrl-C stops")
+        tune_interpreter_for_serving()
         ShutdownAwareServer(config, on_exit=app.state.sweeplab.begin_shutdown).run(
             sockets=[listener]
         )

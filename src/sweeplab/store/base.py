@@ -31,10 +31,12 @@ Contract
 - **Conflicts.** A taken sweep id, a run id taken in another project, or a planned grid point
   the sweep already has raise :class:`~sweeplab.errors.ConflictError`.
 - **Queries.** :mod:`sweeplab.store.run_query` defines what a :class:`RunQuery` returns.
-- **Claims.** ``claim_run`` reads the sweep and its runs and writes the new run in one
-  transaction holding the sweep exclusively, so any number of agents in any number of
-  processes never get the same grid point and never exceed ``run_cap``. Grid points are also
-  unique per sweep by a constraint (``RunRecord.point_key``).
+- **Claims.** ``claim_run`` writes the new run in a transaction holding the sweep
+  exclusively, and only if the sweep and its set of runs are what the planner was shown, so
+  any number of agents in any number of processes never get the same grid point and never
+  exceed ``run_cap``. Grid points are also unique per sweep by a constraint
+  (``RunRecord.point_key``). A store may show the planner a snapshot first and, if the sweep
+  changed before the lock, ask again: planners are pure functions of what they are shown.
 - **Missing things** raise :class:`~sweeplab.errors.NotFoundError` naming what was missing.
 """
 
@@ -262,10 +264,12 @@ class Store(ABC):
         lease_seconds: float,
         now: float | None = None,
     ) -> Claim:
-        """Atomically: lock the sweep, call ``planner`` with it and its runs, then either
-        insert the planned run (state ``running``, leased until ``now + lease_seconds``) or
-        apply ``SweepDone``. A sweep not in state ``running`` is returned without calling the
-        planner; ``None`` from the planner means "nothing now" and changes nothing."""
+        """Call ``planner`` with the sweep and its runs, then, holding the sweep exclusively
+        and only if no run was added and the sweep did not change since (else the planner is
+        asked again under the lock), either insert the planned run (state ``running``, leased
+        until ``now + lease_seconds``) or apply ``SweepDone``. A sweep not in state
+        ``running`` is returned without calling the planner; ``None`` from the planner means
+        "nothing now" and changes nothing."""
 
     @abstractmethod
     def heartbeat(self, run_id: str, lease_seconds: float, now: float | None = None) -> RunRecord:

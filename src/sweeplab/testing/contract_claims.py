@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 
 import pytest
 
@@ -135,6 +138,37 @@ class LeaseContract:
         run = store.claim_run(sweep.sweep_id, CappedPlanner(10), 30.0, now=now).run
         assert run is not None
         return run
+
+    def test_a_decision_overtaken_by_another_claim_is_planned_again(self, store: Store) -> None:
+        """A planner that decided while another claim committed is asked again (stores that
+        plan on a snapshot) or was never overtaken (stores that plan under their lock):
+        either way both runs get their own grid point."""
+        sweep = store.create_sweep("proj", SWEEP_CONFIG, seed=1)
+        planning, release = threading.Event(), threading.Event()
+        slow_seen: list[int] = []
+
+        def slow(locked: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
+            slow_seen.append(len(runs))
+            planning.set()
+            release.wait(10)
+            return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
+
+        def fast(locked: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
+            return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
+
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(store.claim_run, sweep.sweep_id, slow, 60.0)
+            assert planning.wait(10)
+            second = pool.submit(store.claim_run, sweep.sweep_id, fast, 60.0)
+            with contextlib.suppress(FuturesTimeout):  # a store planning under its lock waits
+                second.result(timeout=0.5)
+            release.set()
+            claims = [first.result(timeout=10), second.result(timeout=10)]
+        assert all(claim.run is not None for claim in claims)
+        slow_run = claims[0].run
+        assert slow_run is not None and slow_run.point_key == str(slow_seen[-1])
+        keys = sorted(run.point_key or "" for run in store.sweep_runs(sweep.sweep_id))
+        assert keys == ["0", "1"]
 
     def test_heartbeat_extends_lease_and_reports_stop(self, store: Store) -> None:
         run = self._claimed(store, now=1000.0)

@@ -94,11 +94,10 @@ def planned_claim(sweep_id: SweepIdPath, body: PlannedClaim, store: StoreDep) ->
     stale = False
 
     def planner(sweep: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun | SweepDone | None:
+        # Stores may ask twice (a snapshot, then under the lock): the last answer counts.
         nonlocal stale
-        if fingerprint(sweep, runs) != body.fingerprint:
-            stale = True
-            return None
-        return decision
+        stale = fingerprint(sweep, runs) != body.fingerprint
+        return None if stale else decision
 
     claim = store.claim_run(sweep_id, planner, body.lease_seconds, now=body.now)
     return ClaimOut.from_claim(claim).model_copy(update={"stale": stale})

@@ -291,21 +291,28 @@ class SqlStore(Store):
         now: float | None = None,
     ) -> Claim:
         now = time.time() if now is None else now
+        # Plan on a snapshot first, without holding anything: reading and planning over a
+        # big sweep is most of a claim, and under the lock every other claim (and, on SQLite,
+        # every write) would wait for it.
+        with self._database.reading() as connection:
+            seen_sweep = self._sweep(connection, sweep_id)
+            if not seen_sweep.state.hands_out_runs:
+                return _no_runs_handed_out(seen_sweep)
+            seen_mark = _run_set_mark(connection, sweep_id)
+            seen_runs = self._planning_runs(connection, sweep_id)
+        decision = planner(seen_sweep, seen_runs)
         with self._database.writing() as connection:
-            # The sweep row lock (PostgreSQL) or the database lock (SQLite) makes the whole
-            # read-plan-insert exclusive among claimers.
+            # The sweep row lock (PostgreSQL) or the database lock (SQLite) makes the check
+            # and the insert exclusive among claimers.
             sweep = self._sweep(connection, sweep_id, lock=True)
             if not sweep.state.hands_out_runs:
-                reason = f"sweep {sweep_id!r} is {sweep.state.value}"
-                if sweep.state_reason:
-                    reason = f"{reason}: {sweep.state_reason}"
-                return Claim(sweep=sweep, reason=reason)
-            query = runs_with_json_text().where(runs.c.sweep_id == sweep_id).order_by(runs.c.seq)
-            parse = self._claim_json.parse
-            sweep_runs = [
-                run_from_row(row, parse) for row in connection.execute(query).mappings()
-            ]
-            decision = planner(sweep, sweep_runs)
+                return _no_runs_handed_out(sweep)
+            sweep_runs = seen_runs
+            if sweep != seen_sweep or _run_set_mark(connection, sweep_id) != seen_mark:
+                # A run was added (or the sweep changed) since the snapshot: plan again on
+                # what the lock now guarantees.
+                sweep_runs = self._planning_runs(connection, sweep_id)
+                decision = planner(sweep, sweep_runs)
             if decision is None:
                 return Claim(sweep=sweep)
             if isinstance(decision, SweepDone):
@@ -316,6 +323,12 @@ class SqlStore(Store):
             )
             connection.execute(runs.insert().values(**run_to_row(record)))
         return Claim(run=record, sweep=sweep)
+
+    def _planning_runs(self, connection: Connection, sweep_id: str) -> list[RunRecord]:
+        """The sweep's runs as a claim planner sees them (JSON parsed through the memo)."""
+        query = runs_with_json_text().where(runs.c.sweep_id == sweep_id).order_by(runs.c.seq)
+        parse = self._claim_json.parse
+        return [run_from_row(row, parse) for row in connection.execute(query).mappings()]
 
     def heartbeat(self, run_id: str, lease_seconds: float, now: float | None = None) -> RunRecord:
         now = time.time() if now is None else now
@@ -484,3 +497,19 @@ def _unused_id(connection: Connection, column: sa.Column[str]) -> str:
         taken = connection.execute(sa.select(column).where(column == candidate)).first()
         if taken is None:
             return candidate
+
+
+def _no_runs_handed_out(sweep: SweepRecord) -> Claim:
+    reason = f"sweep {sweep.sweep_id!r} is {sweep.state.value}"
+    if sweep.state_reason:
+        reason = f"{reason}: {sweep.state_reason}"
+    return Claim(sweep=sweep, reason=reason)
+
+
+def _run_set_mark(connection: Connection, sweep_id: str) -> tuple[int, int | None]:
+    """How many runs the sweep has and the last one's sequence number: equal marks mean no
+    run was added (runs are never deleted from a sweep)."""
+    row = connection.execute(
+        sa.select(sa.func.count(), sa.func.max(runs.c.seq)).where(runs.c.sweep_id == sweep_id)
+    ).one()
+    return int(row[0]), row[1]
