@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -7,7 +10,8 @@ import pytest
 from sweeplab.domain import RunState, SweepState
 from sweeplab.engine import CANCEL_REASON, Controller
 from sweeplab.errors import ConfigError, NotFoundError, StateTransitionError
-from sweeplab.store.base import MetricRow, RunChanges
+from sweeplab.store.base import Claim, MetricRow, RunChanges
+from sweeplab.store.memory import MemoryStore
 from tests.engine.conftest import FakeClock
 
 GRID: dict[str, Any] = {
@@ -201,3 +205,46 @@ def test_request_stop_skips_runs_that_ended_meanwhile(controller: Controller) ->
     assert request_stop(controller.store, run.run_id, "again", 0.0) is False
     controller.store.update_run(run.run_id, RunChanges(state=RunState.FINISHED))
     assert request_stop(controller.store, run.run_id, "late", 0.0) is False
+
+
+class _OverlapCountingStore(MemoryStore):
+    """Counts how many claims are inside ``claim_run`` at once (and the most ever)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = self.most_inside = 0
+        self._count_lock = threading.Lock()
+        self.barrier: threading.Barrier | None = None
+
+    def claim_run(self, *args: Any, **kwargs: Any) -> Claim:
+        with self._count_lock:
+            self.inside += 1
+            self.most_inside = max(self.most_inside, self.inside)
+        try:
+            if self.barrier is not None:
+                self.barrier.wait()  # passes only when two claims are inside at once
+            time.sleep(0.005)  # a store that takes a moment, so overlaps would show
+            return super().claim_run(*args, **kwargs)
+        finally:
+            with self._count_lock:
+                self.inside -= 1
+
+
+def test_claims_of_one_sweep_from_this_process_take_turns() -> None:
+    store = _OverlapCountingStore()
+    controller = Controller(store)
+    first = controller.create_sweep(GRID, "p")
+    second = controller.create_sweep(GRID, "p")
+    with ThreadPoolExecutor(8) as pool:
+        claims = list(pool.map(lambda _: controller.claim_next_run(first.sweep_id, 60), range(8)))
+    assert store.most_inside == 1
+    assert len({claim.run.run_id for claim in claims if claim.run is not None}) == len(
+        [claim for claim in claims if claim.run is not None]
+    )
+    # Different sweeps do not wait for each other: both claims meet inside the store.
+    store.barrier = threading.Barrier(2, timeout=10)
+    with ThreadPoolExecutor(2) as pool:
+        third = controller.create_sweep(GRID, "p")
+        done = list(pool.map(lambda sweep: controller.claim_next_run(sweep, 60),
+                             [second.sweep_id, third.sweep_id]))
+    assert all(claim.run is not None for claim in done)

@@ -1,5 +1,6 @@
-"""Claims on SQL stores plan on a snapshot, outside the sweep lock: a slow planner does not
-hold up other claims (nor, on SQLite, every other write)."""
+"""Claims on SQL stores plan on a snapshot, outside the sweep lock, from runs kept decoded
+between claims: a slow planner does not hold up other claims (nor, on SQLite, every other
+write), and every change still reaches the next planner."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sweeplab.domain import RunRecord, SweepRecord
-from sweeplab.store.base import MetricRow, NewRun, PlannedRun
+from sweeplab.domain import RunRecord, RunState, SweepRecord
+from sweeplab.store.base import MetricRow, NewRun, PlannedRun, RunChanges
 from sweeplab.store.sql import SqlStore
 
 
@@ -54,3 +55,31 @@ def test_other_claims_and_writes_go_on_while_a_planner_thinks(sql_store: SqlStor
     assert seen == [0, 1]  # its snapshot decision was overtaken, so it planned again
     keys = sorted(run.point_key or "" for run in sql_store.sweep_runs(sweep.sweep_id))
     assert keys == ["0", "1"]
+
+
+def test_planners_see_changes_made_since_the_last_claim(sql_store: SqlStore) -> None:
+    """Claims keep runs decoded between calls; a change made through another store object
+    (another process, say) still reaches the next planner, through ``runs.version``."""
+    sweep = sql_store.create_sweep("proj", {"method": "grid"}, seed=1)
+    shown: list[list[RunRecord]] = []
+
+    def planner(locked: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
+        shown.append(list(runs))
+        return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
+
+    first = sql_store.claim_run(sweep.sweep_id, planner, 60.0).run
+    second = sql_store.claim_run(sweep.sweep_id, planner, 60.0).run
+    assert first is not None and second is not None
+    other_process = SqlStore(sql_store.url)
+    try:
+        other_process.update_run(first.run_id, RunChanges(summary={"loss": 0.5}))
+        sql_store.claim_run(sweep.sweep_id, planner, 60.0)
+        seen = {run.run_id: run for run in shown[-1]}
+        assert seen[first.run_id].summary == {"loss": 0.5}
+        other_process.reap_expired(now=10**12)  # every lease long expired
+        sql_store.claim_run(sweep.sweep_id, planner, 60.0)
+        seen = {run.run_id: run for run in shown[-1]}
+        assert seen[first.run_id].state is RunState.CRASHED
+        assert seen[second.run_id].state is RunState.CRASHED
+    finally:
+        other_process.close()

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from sweeplab.errors import SchemaOutdatedError, SchemaTooNewError, StoreError
-from sweeplab.store.base import NewRun, RunQuery
+from sweeplab.store.base import NewRun, RunChanges, RunQuery
 from sweeplab.store.sql import SqlStore, head_revision, schema, upgrade_schema
 from sweeplab.store.sql.schema import VERSION_TABLE, alembic_config
 from sweeplab.store.sql.tables import metadata
@@ -119,3 +119,27 @@ def test_other_tables_may_share_the_database(tmp_path: Path) -> None:
         connection.execute("CREATE TABLE my_own_table (anything TEXT)")
     SqlStore(url).close()
     assert _revision(path) == [(head_revision(),)]
+
+
+def test_a_database_with_runs_upgrades_from_0002_keeping_them(tmp_path: Path) -> None:
+    """0003 adds ``runs.version``: runs stored before it get version 0 and claim as usual."""
+    url, _ = _database(tmp_path)
+    store = SqlStore(url)
+    sweep = store.create_sweep("p", {"method": "grid"}, seed=1)
+    old = store.create_run(NewRun(project="p", sweep_id=sweep.sweep_id))
+    store.close()
+    command.downgrade(alembic_config(url), "0002_api_keys")
+    with pytest.raises(SchemaOutdatedError, match="0002_api_keys"):
+        SqlStore(url)
+    assert upgrade_schema(url) == ("0002_api_keys", head_revision())
+    store = SqlStore(url)
+    try:
+        assert store.get_run(old.run_id).run_id == old.run_id
+        store.update_run(old.run_id, RunChanges(summary={"loss": 1.0}))
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            versions = connection.exec_driver_sql("SELECT version FROM runs").scalars().all()
+        engine.dispose()
+        assert versions == [1]
+    finally:
+        store.close()

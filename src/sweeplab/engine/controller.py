@@ -3,8 +3,9 @@
 A :class:`Controller` wraps a :class:`~sweeplab.store.base.Store` and does everything a sweep
 needs besides running code: create sweeps (validated, seeded), hand out runs exactly once
 (``claim_next_run``), extend leases, reap runs whose agent vanished, apply early termination,
-and move sweeps between states. It holds no state of its own except a cache of parsed configs,
-so any number of controllers, in any number of processes, can share one store.
+and move sweeps between states. It holds no state of its own except a cache of parsed configs
+and a lock per sweep that makes this process's claims take turns, so any number of
+controllers, in any number of processes, can share one store.
 
 Times come from ``clock`` (Unix seconds), so tests can drive leases without sleeping.
 
@@ -32,6 +33,7 @@ from sweeplab.sweep_config import ConfigSource, SweepConfig, load_sweep_config
 _SEED_LIMIT = 2**31
 
 CANCEL_REASON = "sweep canceled"
+_MAX_CLAIM_TURNS = 10_000
 
 
 class Controller:
@@ -42,6 +44,7 @@ class Controller:
         self.clock = clock
         self._configs: dict[str, SweepConfig] = {}
         self._configs_lock = threading.Lock()
+        self._claim_turns: dict[str, threading.Lock] = {}
 
     @property
     def server_coordinated(self) -> bool:
@@ -121,9 +124,20 @@ class Controller:
         """
         if isinstance(self.store, ServerCoordinatedStore):
             return self.store.claim_next_run(sweep_id, lease_seconds)
-        sweep = self.store.get_sweep(sweep_id)
-        planner = make_planner(self.sweep_config(sweep))
-        return self.store.claim_run(sweep_id, planner, lease_seconds, now=self.clock())
+        # Claims of one sweep from this process take turns (the store still orders processes):
+        # run at once, each would plan on the same snapshot and all but one plan again.
+        with self._claim_turn(sweep_id):
+            planner = make_planner(self.sweep_config(sweep_id))  # parsed once per sweep
+            return self.store.claim_run(sweep_id, planner, lease_seconds, now=self.clock())
+
+    def _claim_turn(self, sweep_id: str) -> threading.Lock:
+        with self._configs_lock:
+            turn = self._claim_turns.get(sweep_id)
+            if turn is None:
+                if len(self._claim_turns) >= _MAX_CLAIM_TURNS:
+                    self._claim_turns.clear()  # locks of sweeps long done; a rare reset
+                turn = self._claim_turns[sweep_id] = threading.Lock()
+            return turn
 
     def heartbeat(self, run_id: str, lease_seconds: float) -> RunRecord:
         """Extend a running run's lease; the returned run says whether it should stop."""

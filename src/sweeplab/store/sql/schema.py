@@ -25,7 +25,7 @@ VERSION_TABLE = "sweeplab_schema_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Every revision under migrations/versions, oldest first; the last is the head this code
 # needs. A test keeps this in step with the migration scripts.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_api_keys")
+REVISIONS: tuple[str, ...] = ("0001_initial", "0002_api_keys", "0003_run_version")
 SWEEPLAB_TABLES = ("sweeps", "runs", "metrics")
 # A key for PostgreSQL's advisory lock, so parallel first opens migrate once.
 _MIGRATION_LOCK_KEY = 0x5E_EB_1A_B0

@@ -40,15 +40,14 @@ from sweeplab.store.run_rules import apply_run_changes, is_final
 from sweeplab.store.sql import api_keys as sql_api_keys
 from sweeplab.store.sql import metric_rows
 from sweeplab.store.sql.engine import Database
+from sweeplab.store.sql.planning_cache import PlanningCache, RunSetMark
 from sweeplab.store.sql.rows import (
     run_from_row,
     run_to_row,
-    runs_with_json_text,
     sweep_from_row,
 )
 from sweeplab.store.sql.schema import ensure_schema
 from sweeplab.store.sql.tables import runs, sweeps
-from sweeplab.store.sql.types import JsonMemo
 
 
 class SqlStore(Store):
@@ -61,8 +60,7 @@ class SqlStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self._database = Database(url)
-        # Claims parse the same configs and summaries over and over (see JsonMemo).
-        self._claim_json = JsonMemo()
+        self._planning_cache = PlanningCache()
         try:
             ensure_schema(self._database)
         except BaseException:
@@ -298,8 +296,10 @@ class SqlStore(Store):
             seen_sweep = self._sweep(connection, sweep_id)
             if not seen_sweep.state.hands_out_runs:
                 return _no_runs_handed_out(seen_sweep)
-            seen_mark = _run_set_mark(connection, sweep_id)
-            seen_runs = self._planning_runs(connection, sweep_id)
+            seen_runs, seen_mark = self._planning_cache.runs(connection, sweep_id)
+            # Chosen here rather than under the lock: an id taken in between is as unlikely
+            # as a collision at all (8 characters from 36), and the constraint still holds.
+            run_id = _unused_id(connection, runs.c.run_id)
         decision = planner(seen_sweep, seen_runs)
         with self._database.writing() as connection:
             # The sweep row lock (PostgreSQL) or the database lock (SQLite) makes the check
@@ -311,24 +311,18 @@ class SqlStore(Store):
             if sweep != seen_sweep or _run_set_mark(connection, sweep_id) != seen_mark:
                 # A run was added (or the sweep changed) since the snapshot: plan again on
                 # what the lock now guarantees.
-                sweep_runs = self._planning_runs(connection, sweep_id)
+                sweep_runs, _ = self._planning_cache.runs(connection, sweep_id)
                 decision = planner(sweep, sweep_runs)
             if decision is None:
                 return Claim(sweep=sweep)
             if isinstance(decision, SweepDone):
                 done = self._set_sweep_state(connection, sweep_id, decision.state, decision.reason)
                 return Claim(sweep=done, reason=decision.reason)
-            record = self._planned_run(
-                connection, sweep, sweep_runs, decision, lease_seconds=lease_seconds, now=now
+            record = _planned_run(
+                run_id, sweep, sweep_runs, decision, lease_seconds=lease_seconds, now=now
             )
             connection.execute(runs.insert().values(**run_to_row(record)))
         return Claim(run=record, sweep=sweep)
-
-    def _planning_runs(self, connection: Connection, sweep_id: str) -> list[RunRecord]:
-        """The sweep's runs as a claim planner sees them (JSON parsed through the memo)."""
-        query = runs_with_json_text().where(runs.c.sweep_id == sweep_id).order_by(runs.c.seq)
-        parse = self._claim_json.parse
-        return [run_from_row(row, parse) for row in connection.execute(query).mappings()]
 
     def heartbeat(self, run_id: str, lease_seconds: float, now: float | None = None) -> RunRecord:
         now = time.time() if now is None else now
@@ -362,6 +356,7 @@ class SqlStore(Store):
                         end_reason=sa.bindparam("reason"),
                         lease_expires_at=None,
                         updated_at=now,
+                        version=runs.c.version + 1,
                     ),
                     [
                         {"reaped_id": run_id, "reason": lease_expired_reason(expires_at)}
@@ -441,7 +436,11 @@ class SqlStore(Store):
     def _write_run(self, connection: Connection, record: RunRecord) -> None:
         values = run_to_row(record)
         del values["run_id"]
-        connection.execute(runs.update().where(runs.c.run_id == record.run_id).values(**values))
+        connection.execute(
+            runs.update()
+            .where(runs.c.run_id == record.run_id)
+            .values(**values, version=runs.c.version + 1)
+        )
 
     def _set_sweep_state(
         self, connection: Connection, sweep_id: str, state: SweepState, reason: str
@@ -462,32 +461,31 @@ class SqlStore(Store):
         )
         return record
 
-    def _planned_run(
-        self,
-        connection: Connection,
-        sweep: SweepRecord,
-        sweep_runs: Sequence[RunRecord],
-        planned: PlannedRun,
-        *,
-        lease_seconds: float,
-        now: float,
-    ) -> RunRecord:
-        point_key = planned.point_key
-        if point_key is not None and any(run.point_key == point_key for run in sweep_runs):
-            raise duplicate_point_error(sweep.sweep_id, point_key)
-        return RunRecord(
-            run_id=_unused_id(connection, runs.c.run_id),
-            state=RunState.RUNNING,
-            config=json_copy(dict(planned.config)),
-            project=sweep.project,
-            sweep_id=sweep.sweep_id,
-            created_at=now,
-            updated_at=now,
-            heartbeat_at=now,
-            lease_expires_at=now + lease_seconds,
-            suggestion_info=json_copy(dict(planned.suggestion_info)),
-            point_key=point_key,
-        )
+def _planned_run(
+    run_id: str,
+    sweep: SweepRecord,
+    sweep_runs: Sequence[RunRecord],
+    planned: PlannedRun,
+    *,
+    lease_seconds: float,
+    now: float,
+) -> RunRecord:
+    point_key = planned.point_key
+    if point_key is not None and any(run.point_key == point_key for run in sweep_runs):
+        raise duplicate_point_error(sweep.sweep_id, point_key)
+    return RunRecord(
+        run_id=run_id,
+        state=RunState.RUNNING,
+        config=json_copy(dict(planned.config)),
+        project=sweep.project,
+        sweep_id=sweep.sweep_id,
+        created_at=now,
+        updated_at=now,
+        heartbeat_at=now,
+        lease_expires_at=now + lease_seconds,
+        suggestion_info=json_copy(dict(planned.suggestion_info)),
+        point_key=point_key,
+    )
 
 
 def _unused_id(connection: Connection, column: sa.Column[str]) -> str:
@@ -506,7 +504,7 @@ def _no_runs_handed_out(sweep: SweepRecord) -> Claim:
     return Claim(sweep=sweep, reason=reason)
 
 
-def _run_set_mark(connection: Connection, sweep_id: str) -> tuple[int, int | None]:
+def _run_set_mark(connection: Connection, sweep_id: str) -> RunSetMark:
     """How many runs the sweep has and the last one's sequence number: equal marks mean no
     run was added (runs are never deleted from a sweep)."""
     row = connection.execute(

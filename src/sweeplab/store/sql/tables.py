@@ -63,6 +63,9 @@ runs = sa.Table(
     sa.Column("updated_at", sa.Double, nullable=False),
     sa.Column("heartbeat_at", sa.Double, nullable=True),
     sa.Column("lease_expires_at", sa.Double, nullable=True),
+    # Bumped by every change a claim planner can see (not by heartbeats): claims re-read only
+    # the runs whose version moved (``planning_cache``).
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("run_id", name="uq_runs_run_id"),
     # Parallel agents can never hold the same grid point (NULL keys do not collide).
     sa.UniqueConstraint("sweep_id", "point_key", name="uq_runs_sweep_point"),
