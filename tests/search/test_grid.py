@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -274,8 +273,9 @@ def test_suggest_dispatches_to_grid() -> None:
     assert result.info["grid_size"] == 2
 
 
-def test_large_grid_with_many_runs_is_fast() -> None:
-    # 100 000 points, 10 000 runs on points scattered through the grid.
+def test_large_grid_with_many_runs_finds_the_first_free_point() -> None:
+    # 100 000 points, 10 000 runs on points scattered through the grid (its speed is measured
+    # by benchmarks/suggest_latency.py, not here).
     config = grid(
         {
             "a": IntUniform(min=0, max=99),
@@ -296,11 +296,9 @@ def test_large_grid_with_many_runs_is_fast() -> None:
     ]
     # Occupy the first 1 000 points too, so the free-point scan has work to do.
     history += [run({"a": 0, "b": round(i // 10 / 10, 1), "c": f"v{i % 10}"}) for i in range(1000)]
-    started = time.perf_counter()
     result = suggest_next(config, history)
-    elapsed = time.perf_counter() - started
     assert result.info["grid_index"] >= 1000
-    assert elapsed < 1.0, f"took {elapsed:.3f} s"
+    assert dict(result.config) not in [dict(past.config) for past in history]
 
 
 def test_a_run_occupies_the_point_its_point_key_names() -> None:
@@ -313,3 +311,4 @@ def test_a_run_occupies_the_point_its_point_key_names() -> None:
     assert suggest_next(config, [keyed, unkeyed]).config == {"a": 3}
     odd_key = RunRecord(run_id="o", state=RunState.RUNNING, config={"a": 1}, point_key="x-1")
     assert suggest_next(config, [odd_key]).config == {"a": 2}
+
