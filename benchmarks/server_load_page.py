@@ -17,7 +17,7 @@ import re
 import shutil
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -76,6 +76,10 @@ _OBSERVER_JS = """
 })();
 """
 
+# ``breakdown``: where a load's time went (ms from navigation start): when the document, the
+# analysis and plotly.js arrived, and the page's own marks (sweep.js: analysis received,
+# parallel coordinates drawn, plotly.js ran, scatter drawn; the first of each, not a live
+# refresh's). It does not enter ``loadMs``.
 _MEASURE_JS = """
 () => {
   const state = window.__sweeplabLoad;
@@ -84,6 +88,17 @@ _MEASURE_JS = """
   const sizes = resources.map((r) => [r.name, r.transferSize || r.encodedBodySize || 0]);
   sizes.push([navigation.name, navigation.transferSize || navigation.encodedBodySize || 0]);
   const lastResourceEnd = Math.max(0, ...resources.map((r) => r.responseEnd));
+  const breakdown = {document: navigation.responseEnd};
+  for (const r of resources) {
+    if (r.name.includes('/dashboard/data/sweeps/')) breakdown.analysis_downloaded = r.responseEnd;
+    if (r.name.includes('plotly.min.js')) breakdown.plotly_downloaded = r.responseEnd;
+  }
+  for (const mark of performance.getEntriesByType('mark')) {
+    const name = mark.name.replace('sweeplab:', '').replace(/-/g, '_');
+    if (mark.name.startsWith('sweeplab:') && !(name in breakdown)) {
+      breakdown[name] = mark.startTime;
+    }
+  }
   return {
     loadMs: Math.max(state.lastChartAt, state.lastFetchEndAt, navigation.loadEventEnd,
                      lastResourceEnd),
@@ -92,9 +107,25 @@ _MEASURE_JS = """
     sizes: sizes,
     charts: document.querySelectorAll('.js-plotly-plot').length,
     pending: state.pending,
+    breakdown: breakdown,
   };
 }
 """
+_BREAKDOWN_STEPS = (
+    ("document", "document"),
+    ("plotly_downloaded", "plotly.js downloaded"),
+    ("analysis_downloaded", "analysis downloaded"),
+    ("parallel_drawn", "parallel coordinates drawn"),
+    ("plotly_ready", "plotly.js ran"),
+    ("scatter_drawn", "scatter drawn"),
+)
+
+
+def describe_breakdown(breakdown: dict[str, float]) -> str:
+    """``document 0.01 s, plotly.js downloaded 0.25 s, ...`` (seconds from navigation start)."""
+    return ", ".join(
+        f"{label} {breakdown[key]:.2f} s" for key, label in _BREAKDOWN_STEPS if key in breakdown
+    )
 
 
 @dataclass(frozen=True)
@@ -108,6 +139,8 @@ class PageLoad:
     requests: int
     charts: int
     largest: str
+    # Seconds from navigation start, by step (see _BREAKDOWN_STEPS); empty without a browser.
+    breakdown: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,6 +162,7 @@ class PageResult:
             f"first load {first.load_seconds:.2f} s (first chart {first.first_chart_seconds:.2f}"
             f" s), repeats {self.repeat_seconds:.2f} s; {first.transferred_bytes / 1e6:.2f} MB"
             f" in {first.requests} requests, {first.charts} charts; largest {first.largest}"
+            + (f"; first load: {describe_breakdown(first.breakdown)}" if first.breakdown else "")
         )
 
 
@@ -217,7 +251,13 @@ def measure_page(base_url: str, sweep_id: str, run_count: int) -> PageResult:
     return PageResult(
         first=loads[0],
         repeats=loads[1:],
-        method=(
+        method=_chromium_method(run_count, loads[0], loads[-1]),
+    )
+
+
+def _chromium_method(run_count: int, first: PageLoad, repeat: PageLoad) -> str:
+    return (
+        (
             f"Headless Chromium ({CHROMIUM}, playwright; no GPU, so WebGL charts draw in "
             f"software), a fresh context (cold browser cache) per load, {LOADS} loads: the "
             "first makes the server compute the sweep's analysis, the others find it in the "
@@ -225,9 +265,14 @@ def measure_page(base_url: str, sweep_id: str, run_count: int) -> PageResult:
             "the last chart drew, the last fetch ended and the load event fired (the live-"
             "update stream is not counted); *scripts s*: DOMContentLoaded (every script "
             "parsed and run); *transferred*: encoded bytes of the document and every resource "
-            f"(Resource Timing `transferSize`). The sweep has {run_count:,} runs, "
+            f"(Resource Timing `transferSize`); *charts*: plotly charts on the page (the "
+            "parallel coordinates are a 2D canvas drawn by the dashboard's parallel.js, not "
+            f"counted). The sweep has {run_count:,} runs, "
             f"{STEPS_PER_RUN} logged steps each (3 for the 40% stopped by hyperband)."
-        ),
+        )
+        + f" Where the time went (seconds from navigation start), first load: "
+        f"{describe_breakdown(first.breakdown)}; last repeat: "
+        f"{describe_breakdown(repeat.breakdown)}."
     )
 
 
@@ -262,6 +307,9 @@ def _load_in_chromium(url: str) -> PageLoad:
         requests=len(sizes),
         charts=int(measured["charts"]),
         largest=f"{name.split('?')[0].rsplit('/', 1)[-1] or name} ({size / 1e3:.0f} kB)",
+        breakdown={
+            str(key): float(value) / 1000.0 for key, value in measured["breakdown"].items()
+        },
     )
 
 

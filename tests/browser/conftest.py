@@ -117,13 +117,23 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             context.close()
 
 
+# Reports every Content-Security-Policy violation (a blocked script, eval, style...) to the test.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__sweeplabCspViolation(event.violatedDirective + " blocked " + (event.blockedURI || "?")
+    + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
 @dataclass
 class BrowserPage:
-    """A page with what it reported: dialogs opened and script errors thrown."""
+    """A page with what it reported: dialogs opened, script errors thrown and CSP violations."""
 
     page: Any
     dialogs: list[str]
     errors: list[str]
+    csp_violations: list[str]
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -137,6 +147,13 @@ def browser(browser_context: Any) -> Iterator[BrowserPage]:
     page = browser_context.new_page()
     dialogs: list[str] = []
     errors: list[str] = []
+    violations: list[str] = []
+
+    def on_violation(message: str) -> None:
+        violations.append(message)
+
+    page.expose_function("__sweeplabCspViolation", on_violation)
+    page.add_init_script(_CSP_LISTENER)
 
     def on_dialog(dialog: Any) -> None:
         dialogs.append(dialog.message)
@@ -145,6 +162,8 @@ def browser(browser_context: Any) -> Iterator[BrowserPage]:
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        yield BrowserPage(page, dialogs, errors)
+        yield BrowserPage(page, dialogs, errors, violations)
     finally:
         page.close()
+    # Every page keeps its CSP: no blocked script, eval or style, in any test.
+    assert violations == []

@@ -94,12 +94,16 @@ def test_sweep_page_renders_analysis(server: LiveServer, browser: BrowserPage) -
     data = server.data
     page.goto(f"{server.url}/sweeps/{data.sweep_id}")
     page.wait_for_function(
-        "Number(document.getElementById('parallel').dataset.rendered) > 0", timeout=15_000
+        "() => Number(document.getElementById('parallel').dataset.rendered) > 0", timeout=15_000
     )
     parallel = page.locator("#parallel")
-    assert parallel.locator(".parcoords").count() == 1
+    # Drawn by parallel.js (a 2D canvas under an SVG of axes), not by plotly's WebGL parcoords.
+    assert parallel.locator("canvas").count() == 1
+    assert parallel.locator("svg.parcoords").count() == 1
+    assert parallel.locator(".js-plotly-plot").count() == 0
     labels = parallel.locator(".axis-title").all_text_contents()
     assert labels == ["batch_size", "dropout", "lr (log)", "optimizer", METRIC]
+    assert re.fullmatch(r"\d+ runs", page.locator("#parallel-note").inner_text())
     importance = page.locator("#importance-table tbody tr")
     assert importance.count() == 4
     first = importance.nth(0).locator("td")

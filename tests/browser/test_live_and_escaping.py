@@ -32,7 +32,7 @@ def test_live_run_chart_grows_while_it_logs(server: LiveServer, browser: Browser
     writer.start()
     try:
         page.wait_for_function(
-            f"Number(document.querySelector('.chart[data-key=\"{METRIC}\"]').dataset.points)"
+            f"() => Number(document.querySelector('.chart[data-key=\"{METRIC}\"]').dataset.points)"
             f" >= {before + 5}",
             timeout=15_000,
         )
@@ -41,7 +41,7 @@ def test_live_run_chart_grows_while_it_logs(server: LiveServer, browser: Browser
         writer.join()
     # The new points are drawn, not only received: the x axis now reaches the new steps.
     page.wait_for_function(
-        f"document.querySelector('.chart[data-key=\"{METRIC}\"]')._fullLayout.xaxis.range[1]"
+        f"() => document.querySelector('.chart[data-key=\"{METRIC}\"]')._fullLayout.xaxis.range[1]"
         " > 1000",
         timeout=5_000,
     )
@@ -54,7 +54,7 @@ def test_live_run_chart_grows_while_it_logs(server: LiveServer, browser: Browser
     shown = cell.inner_text()
     server.store.update_run(run_id, RunChanges(summary={METRIC: 0.000123}))
     page.wait_for_function(
-        f'document.querySelector(\'tr[data-run-id="{run_id}"] td[data-col="summary.{METRIC}"]\')'
+        f'() => document.querySelector(\'tr[data-run-id="{run_id}"] td[data-col="summary.{METRIC}"]\')'
         ".textContent.trim() === '0.000123'",
         timeout=10_000,
     )
@@ -81,3 +81,19 @@ def test_a_script_in_a_run_name_shows_as_text(server: LiveServer, browser: Brows
     assert page.locator("img[src='x']").count() == 0
     assert browser.dialogs == []
     assert browser.errors == []
+
+
+def test_pages_forbid_eval_and_violations_reach_the_tests(
+    server: LiveServer, browser: BrowserPage
+) -> None:
+    page = browser.page
+    page.goto(f"{server.url}/sweeps/{server.data.sweep_id}")
+    # A timer given a string evaluates it as page code, which the CSP blocks (the test's own
+    # evaluate() runs through the DevTools protocol, which the CSP does not cover).
+    page.evaluate("() => { setTimeout('window.__evaluated = true', 0); }")
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.__evaluated === undefined")
+    assert [v for v in browser.csp_violations if v.startswith("script-src")], (
+        browser.csp_violations
+    )
+    browser.csp_violations.clear()  # seen: the fixture's check covers every other test

@@ -5,14 +5,17 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
+import threading
 from pathlib import Path
 
 import pytest
 
 from sweeplab.errors import NotFoundError
-from sweeplab.server.dashboard import assets
-from sweeplab.server.dashboard.assets import AssetLibrary, plotly_js_path
+from sweeplab.server.dashboard import assets, build_dashboard_router
+from sweeplab.server.dashboard.assets import AssetLibrary, plotly_asset, plotly_js_path
 from sweeplab.server.dashboard.run_series import MAX_POINTS, MAX_RUNS
+from sweeplab.server.settings import ServerSettings
 from sweeplab.store.base import MetricRow, NewRun, Store
 from tests.dashboard.conftest import AppClient
 from tests.dashboard.sweep_data import METRIC, SweepData
@@ -112,7 +115,7 @@ def test_own_assets_and_unknown_names(client: AppClient) -> None:
     css = client.get("/static/dashboard/dashboard.css", headers={"Accept-Encoding": "identity"})
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "no-cache" in css.headers["cache-control"]
-    for name in ("common.js", "runs.js", "run.js", "sweep.js", "favicon.svg"):
+    for name in ("common.js", "parallel.js", "runs.js", "run.js", "sweep.js", "favicon.svg"):
         assert client.get(f"/static/dashboard/{name}").status_code == 200
     missing = client.get("/static/dashboard/..%2F__init__.py")
     assert missing.status_code == 404
@@ -135,3 +138,51 @@ def test_asset_versions_change_with_content() -> None:
         Path(assets.__file__).with_name("static").joinpath("dashboard.css").read_bytes()
         == body.body
     )
+
+
+def test_plotly_is_compressed_in_the_background_once_per_process() -> None:
+    library = AssetLibrary()
+    thread = library.prepare_in_background()
+    assert thread is not None
+    assert library.prepare_in_background() is None  # started once
+    thread.join(timeout=30)
+    # Shared: another dashboard in the process serves the same compressed bytes.
+    assert AssetLibrary().get("plotly.min.js") is plotly_asset() is library.get("plotly.min.js")
+
+
+def test_background_compression_leaves_a_missing_plotly_to_the_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    library = AssetLibrary()
+    thread = library.prepare_in_background()
+    assert thread is not None
+    thread.join(timeout=30)
+    assert failures == []
+    with pytest.raises(NotFoundError, match=r"plotly\.min\.js is not installed"):
+        library.get("plotly.min.js")
+
+
+def test_building_the_dashboard_starts_compressing_plotly(
+    monkeypatch: pytest.MonkeyPatch, store: Store
+) -> None:
+    started: list[AssetLibrary] = []
+
+    def record(library: AssetLibrary) -> None:
+        started.append(library)
+
+    monkeypatch.setattr(AssetLibrary, "prepare_in_background", record)
+    router = build_dashboard_router(store, ServerSettings())
+    assert started == [router.dashboard.assets]
+
+
+def test_the_favicon_is_inline(client: AppClient, data: SweepData) -> None:
+    from urllib.parse import unquote
+
+    page = client.get(f"/sweeps/{data.sweep_id}").text
+    match = re.search(r'<link rel="icon" type="image/svg\+xml" href="data:image/svg\+xml,([^"]+)">', page)
+    assert match, "no inline favicon"
+    favicon = Path(assets.__file__).with_name("static").joinpath("favicon.svg").read_bytes()
+    assert unquote(match.group(1)).encode() == favicon

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -99,3 +100,43 @@ def test_constant_parameter_has_no_correlation() -> None:
     report = parameter_importance([_column("p", [1.0] * 8)], [float(i) for i in range(8)])
     assert report.rows[0].correlation is None
     assert report.rows[0].importance == 0.0
+
+
+def _brute_force_split(
+    features: np.ndarray, target: np.ndarray, candidates: Sequence[int], min_leaf: int
+) -> tuple[int, float, float] | None:
+    """Every threshold between two distinct values of every candidate, errors summed directly."""
+    parent = float(np.sum((target - target.mean()) ** 2))
+    best: tuple[int, float, float] | None = None
+    for feature in candidates:
+        values = np.unique(features[:, feature])
+        for low, high in itertools.pairwise(values):
+            threshold = (low + high) / 2.0
+            left = target[features[:, feature] <= threshold]
+            right = target[features[:, feature] > threshold]
+            if len(left) < min_leaf or len(right) < min_leaf:
+                continue
+            error = float(np.sum((left - left.mean()) ** 2) + np.sum((right - right.mean()) ** 2))
+            gain = parent - error
+            if gain > 1e-12 * parent and (best is None or gain > best[2] + 1e-9):
+                best = (int(feature), float(threshold), gain)
+    return best
+
+
+def test_best_split_finds_what_trying_every_threshold_finds() -> None:
+    from sweeplab.server.dashboard.forest import _best_split
+
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        rows = int(rng.integers(4, 60))
+        features = rng.integers(0, 6, size=(rows, 3)).astype(float)  # ties, as categories give
+        target = features @ rng.normal(size=3) + rng.normal(size=rows) * 0.1
+        candidates = np.array([2, 0] if trial % 2 else [0, 1, 2], dtype=np.int64)
+        found = _best_split(features, target, candidates, min_leaf_size=2)
+        expected = _brute_force_split(features, target, candidates.tolist(), min_leaf=2)
+        if expected is None:
+            assert found is None
+            continue
+        assert found is not None
+        assert found[2] == pytest.approx(expected[2], rel=1e-9)
+        assert (found[0], found[1]) == (expected[0], expected[1])

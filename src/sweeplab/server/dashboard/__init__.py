@@ -46,8 +46,8 @@ def build_dashboard_router(
 ) -> DashboardRouter:
     """The dashboard's routes over ``store``; ``settings`` is the server's ``ServerSettings``.
 
-    ``live`` tunes the live-update streams (tests poll faster). Nothing is read or computed
-    until a page is requested.
+    ``live`` tunes the live-update streams (tests poll faster). Nothing is read from the store
+    until a page is requested; plotly.js starts compressing at once, in the background.
     """
     from sweeplab.server.dashboard.assets import AssetLibrary
     from sweeplab.server.dashboard.context import Dashboard
@@ -60,6 +60,7 @@ def build_dashboard_router(
     from sweeplab.server.dashboard.templating import make_environment
 
     assets = AssetLibrary()
+    assets.prepare_in_background()
     dashboard = Dashboard(
         store=store,
         settings=settings,

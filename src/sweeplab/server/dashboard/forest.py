@@ -104,37 +104,43 @@ def _grow(
 def _best_split(
     features: FloatArray, target: FloatArray, candidates: NDArray[np.int64], min_leaf_size: int
 ) -> tuple[int, float, float] | None:
-    """The split with the largest drop in summed squared error, or None if none helps."""
+    """The split with the largest drop in summed squared error, or None if none helps.
+
+    All candidate features at once, one column each (a node costs a handful of numpy calls
+    rather than a handful per feature: the sweep page fits ~1,000 nodes per analysis).
+    """
     count = target.shape[0]
     parent_error = float(np.sum((target - target.mean()) ** 2))
     if parent_error <= 0.0:
         return None
+    columns = features[:, candidates]
+    order = np.argsort(columns, axis=0, kind="stable")
+    sorted_x = np.take_along_axis(columns, order, axis=0)
+    sorted_y = target[order]
+    # Left part = the first k rows (k = 1..count-1); errors from running sums.
+    left_count = np.arange(1, count, dtype=np.float64)[:, None]
+    right_count = count - left_count
+    cumulative = np.cumsum(sorted_y, axis=0)
+    cumulative_squares = np.cumsum(sorted_y**2, axis=0)
+    left_sum = cumulative[:-1]
+    left_squares = cumulative_squares[:-1]
+    total_sum = cumulative[-1]
+    total_squares = cumulative_squares[-1]
+    left_error = left_squares - left_sum**2 / left_count
+    right_sum = total_sum - left_sum
+    right_error = (total_squares - left_squares) - right_sum**2 / right_count
+    # A threshold must fall between two different values and leave both sides big enough.
+    valid = sorted_x[1:] > sorted_x[:-1]
+    valid &= (left_count >= min_leaf_size) & (right_count >= min_leaf_size)
+    error = np.where(valid, left_error + right_error, np.inf)
+    positions = np.argmin(error, axis=0)
     best: tuple[int, float, float] | None = None
-    for feature in candidates:
-        column = features[:, feature]
-        order = np.argsort(column, kind="stable")
-        sorted_x = column[order]
-        sorted_y = target[order]
-        # Left part = the first k rows (k = 1..count-1); errors from running sums.
-        left_count = np.arange(1, count, dtype=np.float64)
-        right_count = count - left_count
-        left_sum = np.cumsum(sorted_y)[:-1]
-        left_squares = np.cumsum(sorted_y**2)[:-1]
-        total_sum = left_sum[-1] + sorted_y[-1]
-        total_squares = left_squares[-1] + sorted_y[-1] ** 2
-        left_error = left_squares - left_sum**2 / left_count
-        right_sum = total_sum - left_sum
-        right_error = (total_squares - left_squares) - right_sum**2 / right_count
-        error = left_error + right_error
-        # A threshold must fall between two different values and leave both sides big enough.
-        valid = sorted_x[1:] > sorted_x[:-1]
-        valid &= (left_count >= min_leaf_size) & (right_count >= min_leaf_size)
-        if not valid.any():
+    for column, feature in enumerate(candidates):  # first feature wins ties, as listed
+        position = int(positions[column])
+        if not valid[position, column]:
             continue
-        error = np.where(valid, error, np.inf)
-        position = int(np.argmin(error))
-        gain = parent_error - float(error[position])
+        gain = parent_error - float(error[position, column])
         if gain > 1e-12 * parent_error and (best is None or gain > best[2]):
-            threshold = (sorted_x[position] + sorted_x[position + 1]) / 2.0
+            threshold = (sorted_x[position, column] + sorted_x[position + 1, column]) / 2.0
             best = (int(feature), float(threshold), gain)
     return best

@@ -21,10 +21,11 @@ from starlette.responses import Response
 from sweeplab.server.dashboard.assets import AssetLibrary
 from sweeplab.server.dashboard.responses import compressed_response
 
-# plotly.js needs 'unsafe-eval' (its WebGL traces compile draw calls with Function); scripts
-# still load only from this server, and inline scripts stay forbidden.
+# Scripts load only from this server; inline scripts and eval are forbidden. (plotly.js needs
+# 'unsafe-eval' only for its WebGL traces, which compile draw calls with Function; the dashboard
+# draws none: its parallel coordinates are drawn by parallel.js on a 2D canvas.)
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
@@ -45,6 +46,7 @@ def make_environment(assets: AssetLibrary) -> Environment:
     environment.filters["duration"] = format_duration
     environment.filters["path"] = quote_path
     environment.globals["asset_url"] = assets.url
+    environment.globals["asset_data_url"] = assets.data_url
     return environment
 
 

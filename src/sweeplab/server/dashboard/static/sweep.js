@@ -62,44 +62,51 @@
       SL.el("td", {}, bar("correlation", row.correlation, goal)))));
   }
 
+  /** One tick per power of ten over log10 values, labelled 1e<n>. */
   function logTicks(values) {
     const finite = values.filter((v) => v !== null && Number.isFinite(v));
-    const lo = Math.floor(Math.min(...finite));
-    const hi = Math.ceil(Math.max(...finite));
-    const tickvals = [];
-    for (let e = lo; e <= hi; e++) tickvals.push(e);
-    return { tickvals, ticktext: tickvals.map((e) => "1e" + e) };
+    const ticks = [];
+    for (let e = Math.floor(Math.min(...finite)); e <= Math.ceil(Math.max(...finite)); e++) {
+      ticks.push({ value: e, text: "1e" + e });
+    }
+    return ticks;
   }
 
+  // Drawn by parallel.js on a canvas, not by plotly (parallel.js says why): it needs no
+  // plotly.js, so it shows as soon as the analysis arrives.
   function renderParallel(data) {
     const parallel = data.parallel;
     const div = $("parallel");
-    $("parallel-note").textContent = parallel.shown < parallel.total
+    const note = $("parallel-note");
+    const shown = parallel.shown < parallel.total
       ? parallel.shown + " of " + parallel.total + " runs (evenly sampled)" : parallel.total + " runs";
+    note.textContent = shown;
     if (!parallel.shown || !data.metric) {
+      SLParallel.forget(div);
       div.replaceChildren(SL.el("p", { class: "empty", text: "No run has reported the metric yet." }));
       div.dataset.rendered = "empty";
       return;
     }
-    const dimensions = parallel.dimensions.map((dimension) => {
-      const label = SL.plotlyText(dimension.name);
+    const axes = parallel.dimensions.map((dimension) => {
       if (dimension.categories) {
-        return { label, values: dimension.values, tickvals: dimension.categories.map((_, i) => i),
-          ticktext: dimension.categories.map(SL.plotlyText) };
+        return { label: dimension.name, values: dimension.values,
+          ticks: dimension.categories.map((category, index) => ({ value: index, text: String(category) })) };
       }
       if (dimension.log && dimension.values.some((v) => v > 0)) {
         const logged = dimension.values.map((v) => (v !== null && v > 0 ? Math.log10(v) : null));
-        return { label: label + " (log)", values: logged, ...logTicks(logged) };
+        return { label: dimension.name + " (log)", values: logged, ticks: logTicks(logged) };
       }
-      return { label, values: dimension.values };
+      return { label: dimension.name, values: dimension.values };
     });
-    dimensions.push({ label: SL.plotlyText(data.metric.name), values: parallel.metric });
-    const minimize = data.metric.goal === "minimize";
-    const trace = { type: "parcoords", dimensions,
-      line: { color: parallel.metric, colorscale: "Viridis", reversescale: minimize, showscale: true,
-        colorbar: { thickness: 10, len: 0.8 } } };
-    const layout = { ...SL.plotLayout, margin: { l: 70, r: 60, t: 40, b: 24 } };
-    Plotly.react(div, [trace], layout, SL.plotConfig);
+    axes.push({ label: data.metric.name, values: parallel.metric });
+    SLParallel.draw(div, {
+      axes,
+      color: parallel.metric,
+      reverse: data.metric.goal === "minimize", // the best runs take the bright end of the scale
+      onSelect: (kept, total, filtered) => {
+        note.textContent = filtered ? shown + "; " + kept + " inside the filters (click an axis to clear its filter)" : shown;
+      },
+    });
     div.dataset.rendered = String(parallel.shown);
   }
 
@@ -169,7 +176,19 @@
         SL.el("td", {}, SL.stateBadge(row.state)), SL.el("td", { class: "wrap", text: row.reason }))) : [empty("No run stopped early yet.")]));
   }
 
-  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  // plotly.js is the page's last script: the parser waits for its download while this script's
+  // request for the analysis runs, so the tables and the parallel coordinates (which need no
+  // plotly) usually show first. It has run (or failed to load) by DOMContentLoaded.
+  const plotlyLoaded = new Promise((resolve) => {
+    const check = () => {
+      if (!window.Plotly) {
+        $("scatter").replaceChildren(SL.el("p", { class: "empty", text: "Chart unavailable: plotly.js did not load." }));
+      }
+      resolve(Boolean(window.Plotly));
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", check);
+    else check();
+  });
   const MIN_REFRESH_MS = 3000; // live changes redraw at most this often (the server caches ~5 s)
   let loading = false;
   let again = false;
@@ -182,15 +201,21 @@
     lastRefresh = Date.now();
     try {
       const data = await SL.fetchJSON("/dashboard/data/sweeps/" + encodeURIComponent(sweepId));
-      // Cheap parts first, so numbers and tables show while the charts draw.
+      performance.mark("sweeplab:analysis-received");
+      // Everything that needs no plotly first, so it shows while plotly.js loads. The parallel
+      // coordinates read their container's size: before the tables change the page, that needs
+      // no extra layout pass.
+      renderParallel(data);
+      performance.mark("sweeplab:parallel-drawn");
       renderHeader(data);
       renderImportance(data.importance, data.metric ? data.metric.goal : "minimize");
       renderTopRuns(data);
       renderDecisions(data.decisions);
-      await nextFrame();
-      renderScatter(data);
-      await nextFrame();
-      renderParallel(data); // WebGL: the slowest to draw without a GPU
+      if (await plotlyLoaded) {
+        performance.mark("sweeplab:plotly-ready");
+        renderScatter(data);
+        performance.mark("sweeplab:scatter-drawn");
+      }
     } catch (error) {
       $("action-message").textContent = "could not load: " + error.message;
     }
