@@ -31,7 +31,9 @@ def store() -> Iterator[Store]:
 
 @pytest.fixture
 def settings() -> ServerSettings:
-    return ServerSettings(key_cache_seconds=0.0)
+    # The in-process app runs its lifespan: a background reaper that woke mid-test would
+    # take runs the test reaps (or expects running) itself.
+    return ServerSettings(key_cache_seconds=0.0, reap_interval_seconds=3600.0)
 
 
 @pytest.fixture

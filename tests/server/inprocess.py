@@ -62,7 +62,9 @@ class SyncASGITransport(httpx.BaseTransport):
 def remote_store_over(
     store: Store, settings: ServerSettings | None = None, api_key: str | None = None
 ) -> Iterator[RemoteStore]:
-    """A ``RemoteStore`` talking to ``create_app(store, settings)`` in this process."""
+    """A ``RemoteStore`` talking to ``create_app(store, settings)`` in this process (by default
+    without background reaping: contract tests reap with times of their own)."""
+    settings = settings or ServerSettings(reap_interval_seconds=3600.0)
     transport = SyncASGITransport(create_app(store, settings))
     remote = RemoteStore(BASE_URL, api_key, transport=transport, retry=FAST_RETRY)
     try:
