@@ -22,7 +22,6 @@ from sweeplab.store.base import (
     ClaimPlanner,
     MetricRow,
     NewRun,
-    PlannedRun,
     RunChanges,
     RunQuery,
     Store,
@@ -31,7 +30,7 @@ from sweeplab.store.base import (
 )
 from sweeplab.store.json_values import json_copy
 from sweeplab.store.run_query import select_runs
-from sweeplab.store.run_rules import apply_run_changes, is_final
+from sweeplab.store.run_rules import apply_run_changes, is_final, planned_run_record
 
 
 class MemoryStore(Store):
@@ -209,7 +208,10 @@ class MemoryStore(Store):
             if isinstance(decision, SweepDone):
                 done = self.set_sweep_state(sweep_id, decision.state, decision.reason)
                 return Claim(sweep=done, reason=decision.reason)
-            record = self._planned_run(sweep, runs, decision, lease_seconds, now)
+            record = planned_run_record(
+                self._unused_id(self._runs), sweep, runs, decision,
+                lease_seconds=lease_seconds, now=now,
+            )
             self._runs[record.run_id] = record
             return Claim(run=_run_copy(record), sweep=_sweep_copy(sweep))
 
@@ -295,38 +297,6 @@ class MemoryStore(Store):
         while (candidate := new_id()) in taken:
             pass
         return candidate
-
-    def _planned_run(
-        self,
-        sweep: SweepRecord,
-        runs: Sequence[RunRecord],
-        planned: PlannedRun,
-        lease_seconds: float,
-        now: float,
-    ) -> RunRecord:
-        if planned.point_key is not None and any(r.point_key == planned.point_key for r in runs):
-            raise duplicate_point_error(sweep.sweep_id, planned.point_key)
-        return RunRecord(
-            run_id=self._unused_id(self._runs),
-            state=RunState.RUNNING,
-            config=json_copy(dict(planned.config)),
-            project=sweep.project,
-            sweep_id=sweep.sweep_id,
-            created_at=now,
-            updated_at=now,
-            heartbeat_at=now,
-            lease_expires_at=now + lease_seconds,
-            suggestion_info=json_copy(dict(planned.suggestion_info)),
-            point_key=planned.point_key,
-        )
-
-
-def duplicate_point_error(sweep_id: str, point_key: str) -> ConflictError:
-    """The error for a planned run whose grid point the sweep already has."""
-    return ConflictError(
-        f"sweep {sweep_id!r} already has a run at grid point {point_key!r}; "
-        "the planner must skip points held by existing runs"
-    )
 
 
 def lease_expired_reason(expires_at: float) -> str:

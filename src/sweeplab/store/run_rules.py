@@ -12,15 +12,18 @@ transaction) and writes back the result, so memory and SQL stores cannot drift a
   name, tags and notes stay editable, as in W&B's UI.
 - A crashed run is terminal but not final: its agent may only have been partitioned away, so it
   may still report metrics, summary values and finish.
+- A claim's planned run (:func:`planned_run_record`) starts ``running`` and leased, on a grid
+  point no run of the sweep holds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from sweeplab.domain import RunRecord, RunState
-from sweeplab.errors import RunFinishedError
-from sweeplab.store.base import RunChanges
+from sweeplab.domain import RunRecord, RunState, SweepRecord
+from sweeplab.errors import ConflictError, RunFinishedError
+from sweeplab.store.base import PlannedRun, RunChanges
 from sweeplab.store.json_values import json_copy, json_text
 
 # What a final run may no longer change (name, tags and notes are not in the list).
@@ -86,3 +89,40 @@ def _field(record: RunRecord, name: str) -> object:
 def _same_record(left: RunRecord, right: RunRecord) -> bool:
     names = (*_FROZEN_WHEN_FINAL, "name", "tags", "notes", "lease_expires_at")
     return all(json_text(_field(left, name)) == json_text(_field(right, name)) for name in names)
+
+
+def planned_run_record(
+    run_id: str,
+    sweep: SweepRecord,
+    sweep_runs: Sequence[RunRecord],
+    planned: PlannedRun,
+    *,
+    lease_seconds: float,
+    now: float,
+) -> RunRecord:
+    """The run a claim inserts for ``planned``; raises :class:`ConflictError` if the sweep
+    already holds its grid point."""
+    point_key = planned.point_key
+    if point_key is not None and any(run.point_key == point_key for run in sweep_runs):
+        raise duplicate_point_error(sweep.sweep_id, point_key)
+    return RunRecord(
+        run_id=run_id,
+        state=RunState.RUNNING,
+        config=json_copy(dict(planned.config)),
+        project=sweep.project,
+        sweep_id=sweep.sweep_id,
+        created_at=now,
+        updated_at=now,
+        heartbeat_at=now,
+        lease_expires_at=now + lease_seconds,
+        suggestion_info=json_copy(dict(planned.suggestion_info)),
+        point_key=point_key,
+    )
+
+
+def duplicate_point_error(sweep_id: str, point_key: str) -> ConflictError:
+    """The error for a planned run whose grid point the sweep already has."""
+    return ConflictError(
+        f"sweep {sweep_id!r} already has a run at grid point {point_key!r}; "
+        "the planner must skip points held by existing runs"
+    )

@@ -26,7 +26,6 @@ from sweeplab.store.base import (
     Ingested,
     MetricRow,
     NewRun,
-    PlannedRun,
     RunChanges,
     RunQuery,
     Store,
@@ -34,9 +33,9 @@ from sweeplab.store.base import (
     new_id,
 )
 from sweeplab.store.json_values import json_copy
-from sweeplab.store.memory import duplicate_point_error, lease_expired_reason
+from sweeplab.store.memory import lease_expired_reason
 from sweeplab.store.run_query import check_paging, needs_python, parse_order, select_runs
-from sweeplab.store.run_rules import apply_run_changes, is_final
+from sweeplab.store.run_rules import apply_run_changes, is_final, planned_run_record
 from sweeplab.store.sql import api_keys as sql_api_keys
 from sweeplab.store.sql import metric_rows
 from sweeplab.store.sql.engine import Database
@@ -318,7 +317,7 @@ class SqlStore(Store):
             if isinstance(decision, SweepDone):
                 done = self._set_sweep_state(connection, sweep_id, decision.state, decision.reason)
                 return Claim(sweep=done, reason=decision.reason)
-            record = _planned_run(
+            record = planned_run_record(
                 run_id, sweep, sweep_runs, decision, lease_seconds=lease_seconds, now=now
             )
             connection.execute(runs.insert().values(**run_to_row(record)))
@@ -460,33 +459,6 @@ class SqlStore(Store):
             .values(state=record.state.value, state_reason=reason, updated_at=record.updated_at)
         )
         return record
-
-def _planned_run(
-    run_id: str,
-    sweep: SweepRecord,
-    sweep_runs: Sequence[RunRecord],
-    planned: PlannedRun,
-    *,
-    lease_seconds: float,
-    now: float,
-) -> RunRecord:
-    point_key = planned.point_key
-    if point_key is not None and any(run.point_key == point_key for run in sweep_runs):
-        raise duplicate_point_error(sweep.sweep_id, point_key)
-    return RunRecord(
-        run_id=run_id,
-        state=RunState.RUNNING,
-        config=json_copy(dict(planned.config)),
-        project=sweep.project,
-        sweep_id=sweep.sweep_id,
-        created_at=now,
-        updated_at=now,
-        heartbeat_at=now,
-        lease_expires_at=now + lease_seconds,
-        suggestion_info=json_copy(dict(planned.suggestion_info)),
-        point_key=point_key,
-    )
-
 
 def _unused_id(connection: Connection, column: sa.Column[str]) -> str:
     """A generated id not yet in ``column`` (collisions are rare; checking makes them harmless)."""
