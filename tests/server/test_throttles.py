@@ -23,6 +23,8 @@ def test_stopping_verdicts_are_reused_within_the_interval() -> None:
     throttle.judge("other", evaluate)
     assert len(calls) == 2
     assert StoppingJudge(interval_seconds=0).judge("s", evaluate)[0].reason == "call 3"
+    assert throttle.judge("s", evaluate, fresh=True)[0].reason == "call 4"
+    assert throttle.judge("s", evaluate)[0].reason == "call 4"  # the fresh verdict is kept
 
 
 def test_sweeps_noted_with_new_metrics_are_handed_out_once() -> None:

@@ -126,8 +126,7 @@ async def _judge_stopping_forever(state: ServerState) -> None:
         await asyncio.sleep(judge.interval_seconds)
         for sweep_id in judge.take_due():
             try:
-                await run_in_threadpool(
-                    judge.judge, sweep_id, partial(state.controller.evaluate_stopping, sweep_id)
-                )
+                evaluate = partial(state.controller.evaluate_stopping, sweep_id)
+                await run_in_threadpool(judge.judge, sweep_id, evaluate, True)
             except Exception:  # one sweep's failure must not end judging for all
                 log.exception("judging early termination of sweep %s failed", sweep_id)

@@ -51,13 +51,14 @@ class StoppingJudge:
         return sorted(due)
 
     def judge(
-        self, sweep_id: str, evaluate: Callable[[], list[StopDecision]]
+        self, sweep_id: str, evaluate: Callable[[], list[StopDecision]], fresh: bool = False
     ) -> list[StopDecision]:
-        """``evaluate()``'s verdicts, or the last ones if they are recent enough."""
+        """``evaluate()``'s verdicts, or the last ones if they are recent enough (never with
+        ``fresh``: the background task judges new metrics whatever was asked meanwhile)."""
         now = time.monotonic()
         with self._lock:
             last = self._last.get(sweep_id)
-            if last is not None and now - last[0] < self.interval_seconds:
+            if not fresh and last is not None and now - last[0] < self.interval_seconds:
                 return last[1]
             if len(self._last) > 10_000:
                 self._last.clear()
