@@ -46,3 +46,26 @@ def test_reaps_without_a_time_are_throttled(client: httpx.Client, store: Store) 
     assert client.post("/api/v1/runs/reap", json={}).json()["run_ids"] == []  # too soon
     explicit = client.post("/api/v1/runs/reap", json={"now": 10.0}).json()["run_ids"]
     assert explicit == [again.run_id]
+
+
+def test_a_slow_judgement_is_repeated_less_often() -> None:
+    """A sweep whose judgement took 2 s is judged again 20 s later (max_share 0.1), not every
+    second: judging a huge sweep cannot take over the server."""
+    now = [100.0]
+    judge = StoppingJudge(interval_seconds=1.0, max_share=0.1, clock=lambda: now[0])
+
+    def slow() -> list[StopDecision]:
+        now[0] += 2.0
+        return []
+
+    judge.note_new_metrics("big")
+    assert judge.take_due() == ["big"]
+    judge.judge("big", slow, fresh=True)
+    judge.note_new_metrics("big")
+    judge.note_new_metrics("small")
+    now[0] = 110.0
+    assert judge.take_due() == ["small"]  # "big" stays noted
+    now[0] = 119.9
+    assert judge.take_due() == []
+    now[0] = 120.0
+    assert judge.take_due() == ["big"]
