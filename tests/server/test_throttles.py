@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
+import asyncio
 
+import httpx
+import pytest
+
+import sweeplab.server.claims as claims_module
 from sweeplab.domain import StopDecision
+from sweeplab.server.claims import ClaimTurns
 from sweeplab.server.state import ReapThrottle, StoppingJudge
 from sweeplab.store.base import NewRun, Store
 
@@ -69,3 +74,19 @@ def test_a_slow_judgement_is_repeated_less_often() -> None:
     assert judge.take_due() == []
     now[0] = 120.0
     assert judge.take_due() == ["big"]
+
+
+def test_claims_of_a_sweep_share_one_turn_and_idle_turns_are_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = ClaimTurns()
+    assert turns.turn("a") is turns.turn("a")
+    assert turns.turn("a") is not turns.turn("b")
+    monkeypatch.setattr(claims_module, "_MAX_TURN_LOCKS", 2)
+
+    async def hold_a_then_add_c() -> None:
+        async with turns.turn("a"):
+            turns.turn("c")  # over the limit: "b" (idle) is forgotten, "a" (held) kept
+
+    asyncio.run(hold_a_then_add_c())
+    assert sorted(turns._locks) == ["a", "c"]

@@ -1,4 +1,5 @@
-"""Claims a client may retry safely, and the fingerprint of what a planner saw.
+"""Claims a client may retry safely, claims taking turns per sweep, and the fingerprint of
+what a planner saw.
 
 :class:`RecentClaims` answers a retried claim (same ``request_id``) with the run the first
 attempt claimed, so a lost response never costs a sweep a second run. :func:`fingerprint`
@@ -8,6 +9,7 @@ made by a planner on a client is applied only if the sweep still looks the same.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
@@ -19,6 +21,7 @@ from sweeplab.store.json_values import json_text
 from sweeplab.wire.models import ClaimOut
 
 _MAX_REMEMBERED = 10_000
+_MAX_TURN_LOCKS = 10_000
 _REMEMBER_SECONDS = 600.0
 
 
@@ -63,6 +66,26 @@ class RecentClaims:
             del self._answers[request_id]
             return None
         return entry[1]
+
+
+class ClaimTurns:
+    """An asyncio lock per sweep: claims of one sweep wait their turn on the event loop.
+
+    The controller makes one process's claims of a sweep take turns anyway; waiting here
+    instead means a waiting claim holds none of the server's worker threads (a hundred agents
+    starting at once would otherwise hold them all, and every other request would queue).
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def turn(self, sweep_id: str) -> asyncio.Lock:
+        lock = self._locks.get(sweep_id)
+        if lock is None:
+            if len(self._locks) >= _MAX_TURN_LOCKS:  # forget sweeps nobody is claiming now
+                self._locks = {key: held for key, held in self._locks.items() if held.locked()}
+            lock = self._locks[sweep_id] = asyncio.Lock()
+        return lock
 
 
 def fingerprint(sweep: SweepRecord, runs: Sequence[RunRecord]) -> str:

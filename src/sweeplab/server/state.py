@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from sweeplab.domain import StopDecision
 from sweeplab.engine import Controller
 from sweeplab.server.auth import Authenticator
-from sweeplab.server.claims import RecentClaims
+from sweeplab.server.claims import ClaimTurns, RecentClaims
 from sweeplab.server.settings import ServerSettings
 from sweeplab.store.base import Store
 
@@ -114,6 +114,7 @@ class ServerState:
     controller: Controller
     authenticator: Authenticator
     recent_claims: RecentClaims = field(default_factory=RecentClaims)
+    claim_turns: ClaimTurns = field(default_factory=ClaimTurns)
     stopping: StoppingJudge = field(default_factory=StoppingJudge)
     reaping: ReapThrottle = field(default_factory=ReapThrottle)
     # Called when the server is asked to stop, before it waits for open connections: live

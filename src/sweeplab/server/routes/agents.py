@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 
 from sweeplab.domain import RunRecord, RunState, SweepRecord
 from sweeplab.server.auth import require_read, require_write
@@ -32,13 +33,15 @@ router = APIRouter(prefix="/api/v1", tags=["agents"])
 @router.post(
     "/sweeps/{sweep_id}/claims", response_model=ClaimOut, dependencies=[Depends(require_write)]
 )
-def claim_next_run(sweep_id: SweepIdPath, body: ClaimRequest, state: StateDep) -> ClaimOut:
+async def claim_next_run(sweep_id: SweepIdPath, body: ClaimRequest, state: StateDep) -> ClaimOut:
     """Start the sweep's next run, leased for ``lease_seconds`` on the server's clock; without
     a run, ``sweep`` and ``reason`` say why (finished, paused, stopped)."""
-    return state.recent_claims.answer(
-        body.request_id,
-        lambda: ClaimOut.from_claim(state.controller.claim_next_run(sweep_id, body.lease_seconds)),
-    )
+
+    def claim() -> ClaimOut:
+        return ClaimOut.from_claim(state.controller.claim_next_run(sweep_id, body.lease_seconds))
+
+    async with state.claim_turns.turn(sweep_id):  # wait here, not on a worker thread
+        return await run_in_threadpool(state.recent_claims.answer, body.request_id, claim)
 
 
 @router.post(
