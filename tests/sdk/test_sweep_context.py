@@ -23,11 +23,13 @@ from sweeplab.sdk.context import (
     sweep_run_env,
     write_sweep_param_file,
 )
+from sweeplab.sdk.local_judging import judge_after_ship
 from sweeplab.sdk.settings import Mode, Settings
-from sweeplab.store.base import NewRun, RunChanges, Store
+from sweeplab.store.base import MetricRow, NewRun, RunChanges, Store
 from sweeplab.store.memory import MemoryStore
 from sweeplab.store.urls import open_store
 from tests.sdk.conftest import child_environment
+from tests.server.inprocess import remote_store_over
 
 SWEEP_CONFIG = {"method": "grid", "parameters": {"lr": {"values": [0.1, 0.2]}}}
 
@@ -230,3 +232,39 @@ def test_a_child_process_joins_through_the_environment(tmp_path: Path) -> None:
     assert store.read_metrics(run_id)["loss"] == [(0, 0.2), (1, 0.4)]
     assert store.read_metrics(run_id)["opt_is_adam"] == [(0, 1.0), (1, 1.0)]
     store.close()
+
+
+HYPERBAND_SWEEP = {
+    "method": "grid",
+    "metric": {"name": "loss", "goal": "minimize"},
+    "parameters": {"lr": {"values": [0.1, 0.2, 0.3]}},
+    "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 2},
+}
+
+
+def test_on_a_local_store_a_run_is_judged_as_its_metrics_arrive(store: MemoryStore) -> None:
+    """No heartbeat comes in time (an hour away): the writer judges the sweep after shipping,
+    so a bad run is stopped at a later log()."""
+    sweep = store.create_sweep("sp", HYPERBAND_SWEEP, seed=1)
+    for _ in range(2):  # two good runs that reached band 1 and finished
+        good = store.create_run(NewRun(project="sp", sweep_id=sweep.sweep_id))
+        store.log_metrics(good.run_id, [MetricRow(step, "loss", 0.1) for step in range(2)])
+        store.finish_run(good.run_id, RunState.FINISHED)
+    bad = store.create_run(NewRun(project="sp", sweep_id=sweep.sweep_id))
+    store.heartbeat(bad.run_id, lease_seconds=60)
+    context = SweepRunContext(
+        bad.run_id, sweep.sweep_id, "sp", {}, store=store, heartbeat_seconds=3600
+    )
+    with pytest.raises(RunStopped, match="early termination"), activate_sweep_run(context):
+        wandb.init(settings=Settings(flush_seconds=0.01, ship_seconds=0.01))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            wandb.log({"loss": 5.0})
+            time.sleep(0.01)
+    assert store.get_run(bad.run_id).state is RunState.STOPPED
+
+
+def test_a_server_judges_its_sweeps_itself(store: MemoryStore) -> None:
+    with remote_store_over(store) as remote:
+        assert judge_after_ship(remote, "anysweep") is None
+    assert judge_after_ship(store, "anysweep") is not None

@@ -9,8 +9,9 @@ import pytest
 
 import sweeplab.server.claims as claims_module
 from sweeplab.domain import StopDecision
+from sweeplab.engine.judging import StoppingJudge
 from sweeplab.server.claims import ClaimTurns
-from sweeplab.server.state import ReapThrottle, StoppingJudge
+from sweeplab.server.state import ReapThrottle
 from sweeplab.store.base import NewRun, Store
 
 

@@ -6,10 +6,11 @@ process running the run acts on it: the in-process SDK raises ``RunStopped`` at 
 ``log()``, the CLI agent sends SIGTERM (then SIGKILL). The run then ends ``stopped`` with the
 reason as its ``end_reason``.
 
-Who calls it: on a local store, every agent after each heartbeat; with a server, the server's
-background judge as new metrics arrive (see ``docs/agents.md``, ``docs/server.md``). Running it
-twice is harmless: a run already asked to stop is left alone, and the rule is a pure function
-of the histories.
+Who calls it, as new metrics arrive (scheduled by :mod:`sweeplab.engine.judging`): with a
+server, the server's background judge; on a local store, a sweep run's writer after it stores
+new rows, and every agent after each heartbeat (see ``docs/agents.md``, ``docs/server.md``).
+Running it twice is harmless: a run already asked to stop is left alone, and the rule is a pure
+function of the histories.
 """
 
 from __future__ import annotations

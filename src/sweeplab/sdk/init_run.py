@@ -217,18 +217,24 @@ def _start(
         "created_at": run.start_time,
         "start_step": start_step,
     }
-    run._attach_writer(
-        RunWriter(
-            run.id,
-            log_path=run.dir / LOG_FILE_NAME,
-            header=header,
-            summary=summary,
-            store=store,
-            flush_seconds=settings.flush_seconds,
-            ship_seconds=settings.ship_seconds,
-            heartbeat=heartbeat,
-        )
+    writer = RunWriter(
+        run.id,
+        log_path=run.dir / LOG_FILE_NAME,
+        header=header,
+        summary=summary,
+        store=store,
+        flush_seconds=settings.flush_seconds,
+        ship_seconds=settings.ship_seconds,
+        heartbeat=heartbeat,
     )
+    if context is not None and store is not None:
+        # Imported here: only sweep runs need the engine (and its numerical dependencies).
+        from sweeplab.sdk.local_judging import judge_after_ship
+
+        judge = judge_after_ship(store, context.sweep_id)
+        if judge is not None:
+            writer.on_shipped = judge
+    run._attach_writer(writer)
     return run
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sweeplab.sdk.run_summary import Summary
-    from sweeplab.store.base import MetricRow, RunChanges, Store
+    from sweeplab.store.base import Ingested, MetricRow, RunChanges, Store
 
 # Rows per log_metrics call: big enough to amortise a transaction, small enough to retry.
 SHIP_BATCH_ROWS = 20_000
@@ -59,6 +59,10 @@ def _ignore(reason: str) -> None:
     del reason
 
 
+def _ignore_shipped(ingested: Ingested) -> None:
+    del ingested
+
+
 class RunWriter:
     """Owns a run's log file and its connection to the store, on a thread of its own."""
 
@@ -79,6 +83,8 @@ class RunWriter:
         self.config_queue: deque[dict[str, Any]] = deque()
         # Called (on the writer thread) with the reason when the store asks the run to stop.
         self.on_stop_requested: Callable[[str], None] = _ignore
+        # Called (on the writer thread) after a ship that stored new rows, with its answer.
+        self.on_shipped: Callable[[Ingested], None] = _ignore_shipped
         self.errors: list[str] = []
         self._log = RunLogWriter(log_path)
         self._log.append([header])
@@ -134,7 +140,9 @@ class RunWriter:
                 if self._store is not None:
                     if final is not None or time.monotonic() >= self._next_ship:
                         self._next_ship = time.monotonic() + self._ship_seconds
-                        self._ship(force=final is not None)
+                        shipped = self._ship(force=final is not None)
+                        if shipped is not None and final is None:
+                            self._after_ship(shipped)
                     if final is None:
                         self._heartbeat_if_due()
             except Exception as error:  # never die silently: the run log keeps the data
@@ -173,11 +181,13 @@ class RunWriter:
                 break
         self._log.flush()
 
-    def _ship(self, force: bool) -> None:
+    def _ship(self, force: bool) -> Ingested | None:
+        """Ship what is unshipped; the last answer that stored new rows, if any."""
         store = self._store
         assert store is not None
         if self._store_refusal is not None or (not force and time.monotonic() < self._retry_at):
-            return
+            return None
+        stored_rows: Ingested | None = None
         try:
             # One ingest per batch; the config and summary ride with the last one, so a
             # flush is one request to a server (and one transaction in a database).
@@ -193,6 +203,8 @@ class RunWriter:
                     self._unshipped_config = {}
                     self._unshipped_summary = None
                 self._learn_state(ingested.state, ingested.stop_requested)
+                if ingested.new_rows:
+                    stored_rows = ingested
         except RunFinishedError as error:
             # Retrying cannot help: the run ended in the store (stopped by a user, say).
             self._store_refusal = str(error)
@@ -213,6 +225,13 @@ class RunWriter:
             )
         else:
             self._store_failures = 0
+        return stored_rows
+
+    def _after_ship(self, ingested: Ingested) -> None:
+        try:
+            self.on_shipped(ingested)
+        except Exception as error:  # the rows are stored; only this reaction failed
+            self._report(f"run {self.run_id}: after storing rows: {error}")
 
     def _unshipped_changes(self) -> RunChanges | None:
         if not self._unshipped_config and self._unshipped_summary is None:

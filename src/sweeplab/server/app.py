@@ -23,12 +23,13 @@ from starlette.concurrency import run_in_threadpool
 
 from sweeplab import __version__
 from sweeplab.engine import Controller
+from sweeplab.engine.judging import StoppingJudge
 from sweeplab.server.auth import Authenticator
 from sweeplab.server.body_limit import BodyLimitMiddleware
 from sweeplab.server.errors import install_error_handlers
 from sweeplab.server.routes import agents, health, keys, metrics, projects, runs, sweeps
 from sweeplab.server.settings import ServerSettings
-from sweeplab.server.state import ServerState, StoppingJudge
+from sweeplab.server.state import ServerState
 from sweeplab.store.base import Store
 
 log = logging.getLogger("sweeplab.server")
