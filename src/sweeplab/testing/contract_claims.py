@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
@@ -15,9 +14,11 @@ from sweeplab.errors import ConflictError, NotFoundError
 from sweeplab.store.base import NewRun, PlannedRun, RunChanges, Store, SweepDone
 from sweeplab.testing.planners import (
     GRID_DONE_REASON,
+    BlockingPlanner,
     CappedPlanner,
     GridPlanner,
     claim_until_done,
+    next_point,
 )
 
 SWEEP_CONFIG = {"method": "grid", "parameters": {"x": {"values": [0, 1, 2]}}}
@@ -144,29 +145,18 @@ class LeaseContract:
         plan on a snapshot) or was never overtaken (stores that plan under their lock):
         either way both runs get their own grid point."""
         sweep = store.create_sweep("proj", SWEEP_CONFIG, seed=1)
-        planning, release = threading.Event(), threading.Event()
-        slow_seen: list[int] = []
-
-        def slow(locked: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
-            slow_seen.append(len(runs))
-            planning.set()
-            release.wait(10)
-            return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
-
-        def fast(locked: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
-            return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
-
+        slow = BlockingPlanner()
         with ThreadPoolExecutor(2) as pool:
             first = pool.submit(store.claim_run, sweep.sweep_id, slow, 60.0)
-            assert planning.wait(10)
-            second = pool.submit(store.claim_run, sweep.sweep_id, fast, 60.0)
+            assert slow.planning.wait(10)
+            second = pool.submit(store.claim_run, sweep.sweep_id, next_point, 60.0)
             with contextlib.suppress(FuturesTimeout):  # a store planning under its lock waits
                 second.result(timeout=0.5)
-            release.set()
+            slow.release.set()
             claims = [first.result(timeout=10), second.result(timeout=10)]
         assert all(claim.run is not None for claim in claims)
         slow_run = claims[0].run
-        assert slow_run is not None and slow_run.point_key == str(slow_seen[-1])
+        assert slow_run is not None and slow_run.point_key == str(slow.seen[-1])
         keys = sorted(run.point_key or "" for run in store.sweep_runs(sweep.sweep_id))
         assert keys == ["0", "1"]
 

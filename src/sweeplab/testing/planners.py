@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sweeplab.domain import RunRecord, SweepRecord, SweepState
 from sweeplab.store.base import PlannedRun, Store, SweepDone
@@ -28,6 +29,27 @@ class GridPlanner:
                     point_key=str(index),
                 )
         return SweepDone(SweepState.FINISHED, GRID_DONE_REASON)
+
+
+def next_point(sweep: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
+    """Point ``len(runs)``: a planner whose decision collides if a run was added meanwhile."""
+    return PlannedRun(config={"x": len(runs)}, point_key=str(len(runs)))
+
+
+@dataclass
+class BlockingPlanner:
+    """:func:`next_point`, but each call waits for :attr:`release` (up to 10 s) after setting
+    :attr:`planning`, so a test can claim meanwhile; :attr:`seen` counts the runs of each call."""
+
+    planning: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    seen: list[int] = field(default_factory=list)
+
+    def __call__(self, sweep: SweepRecord, runs: Sequence[RunRecord]) -> PlannedRun:
+        self.seen.append(len(runs))
+        self.planning.set()
+        self.release.wait(10)
+        return next_point(sweep, runs)
 
 
 @dataclass(frozen=True)
