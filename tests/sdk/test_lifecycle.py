@@ -150,12 +150,14 @@ for step in range(5):
 """
 
 
-def _run_script(tmp_path: Path, body: str, run_id: str) -> subprocess.CompletedProcess[str]:
+def _run_script(
+    tmp_path: Path, body: str, run_id: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     script = tmp_path / f"{run_id}.py"
     script.write_text(textwrap.dedent(SCRIPT_HEADER.format(run_id=run_id)) + textwrap.dedent(body))
     return subprocess.run(
         [sys.executable, str(script)],
-        env=child_environment(tmp_path),
+        env=child_environment(tmp_path, **env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -220,3 +222,35 @@ def _history_rows(log_path: Path) -> int:
         return 0
     records = read_run_log(log_path).records
     return sum(len(record["rows"]) for record in records if record["t"] == "history")
+
+
+def test_a_run_whose_process_died_is_reaped_as_crashed(tmp_path: Path) -> None:
+    """A plain run holds a lease from init(); killed without a chance to finish (os._exit,
+    like kill -9), it stays running only until its lease expires, then the reaper marks it
+    crashed. Rows it had shipped stay."""
+    body = """
+    import os, time
+    from sweeplab.store.urls import open_store
+    store = open_store(os.environ["SWEEPLAB_STORE_URL"])
+    deadline = time.monotonic() + 30
+    while len(store.read_metrics(run.id).get("x", [])) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the writer has shipped every row
+    os._exit(9)
+    """
+    store_url = f"sqlite:///{tmp_path / 'sweeplab' / 'sweeplab.db'}"
+    result = _run_script(
+        tmp_path, body, "killed1", SWEEPLAB_STORE_URL=store_url, SWEEPLAB_SHIP_SECONDS="0.05"
+    )
+    assert result.returncode == 9, result.stderr
+    store = open_store(store_url)
+    try:
+        run = store.get_run("killed1")
+        assert run.state is RunState.RUNNING and run.lease_expires_at is not None
+        assert store.reap_expired(now=run.lease_expires_at - 1) == []
+        assert store.reap_expired(now=run.lease_expires_at + 1) == ["killed1"]
+        reaped = store.get_run("killed1")
+        assert reaped.state is RunState.CRASHED
+        assert reaped.end_reason.startswith("lease expired")
+        assert len(store.read_metrics("killed1")["x"]) == 5
+    finally:
+        store.close()

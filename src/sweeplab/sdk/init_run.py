@@ -198,7 +198,13 @@ def _start(
     else:
         run.dir = base_dir / f"run-{run_id}"
     heartbeat = None
-    if context is not None and context.heartbeat and store is not None:
+    if store is not None and context is None:
+        # Every online run holds a lease, so one whose process died (kill -9, a lost machine)
+        # is reaped as crashed instead of showing "running" for ever. Taken now, not at the
+        # first beat: a process can die sooner than that.
+        heartbeat = HeartbeatPlan(settings.heartbeat_seconds, settings.lease_seconds)
+        store.heartbeat(run.id, heartbeat.lease_seconds)
+    elif store is not None and context is not None and context.heartbeat:
         heartbeat = HeartbeatPlan(
             every_seconds=context.heartbeat_seconds or settings.heartbeat_seconds,
             lease_seconds=context.lease_seconds or settings.lease_seconds,

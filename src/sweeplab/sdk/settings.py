@@ -14,7 +14,7 @@ its ``WANDB_*`` spelling, the settings file written by ``sweeplab offline``/``on
 | ``SWEEPLAB_STORE_URL`` | any ``open_store`` URL, overriding both of the above | unset |
 | ``SWEEPLAB_RUN_ID`` | the run id (with ``SWEEPLAB_SWEEP_ID``: join a sweep run) | unset |
 | ``SWEEPLAB_SWEEP_ID``, ``..._SWEEP_PARAM_PATH`` | set by an agent, see ``sdk.context`` | unset |
-| ``SWEEPLAB_HEARTBEAT_SECONDS`` | how often a sweep run extends its lease | 10 |
+| ``SWEEPLAB_HEARTBEAT_SECONDS`` | how often an online run extends its lease | 10 |
 | ``SWEEPLAB_LEASE_SECONDS`` | how long a lease lasts without a heartbeat | 60 |
 | ``SWEEPLAB_FLUSH_SECONDS`` | how often the writer appends to the run log | 0.5 |
 | ``SWEEPLAB_SHIP_SECONDS`` | how often the writer ships to the store | 0.5; server: 2 |
