@@ -42,8 +42,10 @@ def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("SWEEPLAB_DIR", str(tmp_path / "sweeplab"))
     monkeypatch.setenv("SWEEPLAB_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
+    session.forget_ended()
     yield
     session.finish_all()
+    session.forget_ended()
     close_stores()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import sweeplab.sdk as wandb
 from sweeplab.domain import RunState
-from sweeplab.errors import UsageError
+from sweeplab.errors import RunStopped, UsageError
 from sweeplab.sdk.runlog import LOG_FILE_NAME, read_run_log
 from sweeplab.sdk.settings import Settings
 from sweeplab.store.base import MetricRow, NewRun, RunChanges
@@ -254,3 +254,20 @@ def test_a_run_whose_process_died_is_reaped_as_crashed(tmp_path: Path) -> None:
         assert len(store.read_metrics("killed1")["x"]) == 5
     finally:
         store.close()
+
+
+def test_a_call_after_the_run_ended_says_so(settings: Settings, store: MemoryStore) -> None:
+    """A loop that goes on after its run was stopped (a framework callback caught the stop)
+    learns that the run ended and why, not that init() was never called."""
+    run = wandb.init(settings=settings)
+    store.update_run(run.id, RunChanges(stop_requested="early termination (hyperband): bad"))
+    with pytest.raises(RunStopped):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            wandb.log({"loss": 1.0})
+            time.sleep(0.005)
+    assert run.end_reason == "early termination (hyperband): bad"
+    with pytest.raises(UsageError, match=rf"run {run.id} has ended \(stopped: early termination"):
+        wandb.log({"loss": 2.0})
+    with pytest.raises(UsageError, match=r"Call sweeplab\.init"):
+        wandb.define_metric("loss", summary="min")

@@ -17,6 +17,8 @@ from sweeplab.sdk.tracked_run import Run
 # Reentrant: finishing a run (under the lock in init) calls back into `forget`.
 lock = threading.RLock()
 _open_runs: list[Run] = []
+# The run that ended last, so a call after it can say so (at most one entry).
+_last_ended: list[Run] = []
 
 
 def current_run() -> Run | None:
@@ -39,13 +41,30 @@ def forget(run: Run) -> None:
     with lock:
         if run in _open_runs:
             _open_runs.remove(run)
+        _last_ended[:] = [run]
+
+
+def forget_ended() -> None:
+    """Forget which run ended last (a fresh start, as for a new process; tests use it)."""
+    with lock:
+        _last_ended.clear()
 
 
 def _require_run(call: str) -> Run:
     run = current_run()
-    if run is None:
+    if run is not None:
+        return run
+    with lock:
+        ended = _last_ended[0] if _last_ended else None
+    if ended is None:
         raise UsageError(f"You must call sweeplab.init() before sweeplab.{call}()")
-    return run
+    # Often a training loop that goes on after its run was stopped (early termination caught
+    # by a framework callback): say that, not "call init() first".
+    why = f"{ended.state.value}: {ended.end_reason}" if ended.end_reason else ended.state.value
+    raise UsageError(
+        f"sweeplab.{call}(): run {ended.id} has ended ({why}); nothing is recorded after a "
+        "run ends. Call sweeplab.init() to start a new run"
+    )
 
 
 def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:

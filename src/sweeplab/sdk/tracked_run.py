@@ -84,6 +84,7 @@ class Run:
         self._aggregating = False
         self._finished = False
         self._final_state: RunState | None = None
+        self._end_reason = ""
         self._on_finish = on_finish
         config._set_callback(self._config_changed)
 
@@ -122,6 +123,11 @@ class Run:
     @property
     def state(self) -> RunState:
         return self._final_state or RunState.RUNNING
+
+    @property
+    def end_reason(self) -> str:
+        """Why the run ended as it did ("" while it runs, or when it simply finished)."""
+        return self._end_reason
 
     @property
     def log_path(self) -> Path | None:
@@ -274,6 +280,7 @@ class Run:
         self._finished = True
         self._flush_row()
         self._final_state = final.state
+        self._end_reason = final.reason
         self._config_queue.append(self.config.as_dict())  # nested in-place edits, too
         if self._writer is not None:
             self._writer.close(final)
