@@ -242,7 +242,7 @@ class Store(ABC):
             run = self.update_run(run_id, changes, now=now)
         else:
             run = self.get_run(run_id)
-        return Ingested(new_rows, run.state, run.stop_requested or "", run.sweep_id)
+        return Ingested(new_rows, run.state, run.stop_requested, run.sweep_id)
 
     @abstractmethod
     def read_metrics(

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sweeplab.domain import RunRecord
 from sweeplab.store.sql.rows import run_from_row, runs_with_json_text
 from sweeplab.store.sql.tables import runs
-from sweeplab.store.sql.types import JsonMemo
+from sweeplab.store.sql.types import decode_json_text
 
 # How many runs a sweep has and the last one's ``seq``: equal marks mean no run was added
 # (runs are never deleted from a sweep).
@@ -42,7 +42,6 @@ class PlanningCache:
         self._lock = threading.Lock()
         # sweep id -> {seq: (version, record)}
         self._sweeps: dict[str, dict[int, tuple[int, RunRecord]]] = {}
-        self._json = JsonMemo()
 
     def runs(self, connection: Connection, sweep_id: str) -> tuple[list[RunRecord], RunSetMark]:
         """The sweep's runs in creation order, as of ``connection``'s transaction, and the
@@ -68,10 +67,13 @@ class PlanningCache:
         self, connection: Connection, seqs: Sequence[int]
     ) -> dict[int, tuple[int, RunRecord]]:
         fetched: dict[int, tuple[int, RunRecord]] = {}
-        parse = self._json.parse
         query = runs_with_json_text()  # every column, so ``seq`` and ``version`` too
         for start in range(0, len(seqs), FETCH_CHUNK):
             chunk = seqs[start : start + FETCH_CHUNK]
             for row in connection.execute(query.where(runs.c.seq.in_(chunk))).mappings():
-                fetched[row["seq"]] = (row["version"], run_from_row(row, parse))
+                fetched[row["seq"]] = (row["version"], run_from_row(row, _parse))
         return fetched
+
+
+def _parse(text: str | None) -> object:
+    return None if text is None else decode_json_text(text)

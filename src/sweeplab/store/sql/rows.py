@@ -32,7 +32,7 @@ RUN_JSON_COLUMNS = ("config", "summary", "suggestion_info", "tags")
 
 def runs_with_json_text() -> sa.Select[Any]:
     """``SELECT`` every column of ``runs``, the JSON ones as their text (for
-    :func:`run_from_row` with a ``parse``, e.g. a :class:`~sweeplab.store.sql.types.JsonMemo`)."""
+    :func:`run_from_row` with a ``parse``, e.g. ``types.decode_json_text``)."""
     return sa.select(
         *(
             sa.cast(column, sa.Text).label(column.name)

@@ -40,11 +40,7 @@ from sweeplab.store.sql import api_keys as sql_api_keys
 from sweeplab.store.sql import metric_rows
 from sweeplab.store.sql.engine import Database
 from sweeplab.store.sql.planning_cache import PlanningCache, RunSetMark
-from sweeplab.store.sql.rows import (
-    run_from_row,
-    run_to_row,
-    sweep_from_row,
-)
+from sweeplab.store.sql.rows import run_from_row, run_to_row, sweep_from_row
 from sweeplab.store.sql.schema import ensure_schema
 from sweeplab.store.sql.tables import runs, sweeps
 
@@ -226,9 +222,7 @@ class SqlStore(Store):
     # --- metrics -------------------------------------------------------------------------------
 
     def log_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> int:
-        with self._database.writing() as connection:
-            run = self._run(connection, run_id, lock=True)
-            return self._insert_metrics(connection, run, rows)
+        return self.ingest(run_id, rows).new_rows
 
     def ingest(
         self,
@@ -247,7 +241,7 @@ class SqlStore(Store):
                 if updated is not run:
                     self._write_run(connection, updated)
                 run = updated
-        return Ingested(new_rows, run.state, run.stop_requested or "", run.sweep_id)
+        return Ingested(new_rows, run.state, run.stop_requested, run.sweep_id)
 
     def _insert_metrics(
         self, connection: Connection, run: RunRecord, rows: Sequence[MetricRow]

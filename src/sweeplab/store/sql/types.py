@@ -80,32 +80,6 @@ def decode_json_text(text: str) -> Any:
     return untag_non_finite(decoded) if _TAG_TEXT in text else decoded
 
 
-class JsonMemo:
-    """Parsed JSON documents by their text, for reads that parse the same documents again and
-    again: every claim reads every run of its sweep, whose configs never change and whose
-    summaries mostly do not (parsing was 60% of a claim over 600 runs).
-
-    Parsed values are shared between calls, so use it only where nobody mutates them (claim
-    planners are pure functions). Bounded: past ``limit`` documents it starts afresh.
-    """
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self._limit = limit
-        self._parsed: dict[str, Any] = {}
-
-    def parse(self, text: str | None) -> Any:
-        if text is None:
-            return None
-        try:
-            return self._parsed[text]
-        except KeyError:
-            pass
-        if len(self._parsed) >= self._limit:
-            self._parsed = {}
-        value = self._parsed[text] = decode_json_text(text)
-        return value
-
-
 class MetricValue(TypeDecorator[float]):
     """A double whose NULL reads back as NaN (SQLite turns a bound NaN into NULL)."""
 
