@@ -91,3 +91,14 @@ def test_claims_of_a_sweep_share_one_turn_and_idle_turns_are_forgotten(
 
     asyncio.run(hold_a_then_add_c())
     assert sorted(turns._locks) == ["a", "c"]
+
+
+def test_judging_one_sweep_now_leaves_the_other_noted_sweeps_noted() -> None:
+    now = [0.0]
+    judge = StoppingJudge(interval_seconds=1.0, clock=lambda: now[0])
+    judge.note_new_metrics("other")
+    assert judge.judge_if_due("mine", list) == []
+    assert judge.judge_if_due("mine", list) is None  # judged a moment ago: noted for later
+    assert judge.take_due() == ["other"]
+    now[0] = 1.0
+    assert judge.take_due() == ["mine"]

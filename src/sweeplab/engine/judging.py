@@ -51,10 +51,13 @@ class StoppingJudge:
     def judge_if_due(
         self, sweep_id: str, evaluate: Callable[[], list[StopDecision]]
     ) -> list[StopDecision] | None:
-        """Note new metrics of ``sweep_id`` and judge it now if it is due (else ``None``)."""
-        self.note_new_metrics(sweep_id)
-        if sweep_id not in self.take_due():
-            return None
+        """Note new metrics of ``sweep_id`` and judge it now if it is due (else ``None``);
+        other noted sweeps are left as they are."""
+        with self._lock:
+            if self._next_at(sweep_id) > self.clock():
+                self._due.add(sweep_id)
+                return None
+            self._due.discard(sweep_id)
         return self.judge(sweep_id, evaluate, fresh=True)
 
     def take_due(self) -> list[str]:
